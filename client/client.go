@@ -1,0 +1,97 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Config is what a Client needs to talk to one provider as one OAuth client.
+type Config struct {
+	// Provider adapts the provider's token endpoint. Required.
+	Provider Provider
+	// ClientID identifies the client. Required.
+	ClientID string
+	// ClientSecret authenticates the client. Never logged or printed.
+	ClientSecret string
+	// RedirectURL is sent with code exchanges and authorize URLs, unless a
+	// call overrides it.
+	RedirectURL string
+	// Scopes are requested in authorize URLs.
+	Scopes []string
+}
+
+// Client makes token calls to one provider. It is safe for concurrent use.
+// Printing a Client never shows its secret.
+type Client struct {
+	cfg      Config
+	provider Provider
+	opts     options
+	grants   *retryablehttp.Client // requests that carry single-use grants
+	reads    *retryablehttp.Client // idempotent requests (GET, HEAD)
+}
+
+// New checks cfg and returns a Client. Options are applied in order; an
+// invalid option is an error, never silently ignored.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	if cfg.Provider == nil {
+		return nil, errors.New("oauthx: client.Config.Provider is required")
+	}
+	if cfg.ClientID == "" {
+		return nil, errors.New("oauthx: client.Config.ClientID is required")
+	}
+	if v, ok := cfg.Provider.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return nil, fmt.Errorf("oauthx: provider %q: %w", cfg.Provider.Name(), err)
+		}
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("oauthx: nil client.Option")
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Scopes = append([]string(nil), cfg.Scopes...)
+	c := &Client{cfg: cfg, provider: cfg.Provider, opts: o}
+	c.grants = c.newRetryClient(false)
+	c.reads = c.newRetryClient(true)
+	return c, nil
+}
+
+// Provider returns the client's provider adapter.
+func (c *Client) Provider() Provider { return c.provider }
+
+// ClientID returns the configured client id.
+func (c *Client) ClientID() string { return c.cfg.ClientID }
+
+// Now returns the client's clock reading (WithClock; time.Now by default).
+func (c *Client) Now() time.Time { return c.opts.now() }
+
+// HTTPClient returns the *http.Client the Client sends with (a copy of the
+// one given to WithHTTPClient). Provider packages use it for their other
+// endpoints through Do.
+func (c *Client) HTTPClient() *http.Client { return c.opts.httpClient }
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	return fmt.Sprintf("oauthx.Client{Provider: %s, ClientID: %s, ClientSecret: %s}",
+		c.provider.Name(), c.cfg.ClientID, redacted(c.cfg.ClientSecret))
+}
+
+// GoString is the %#v form: the same as String.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// LogValue implements slog.LogValuer without the secret.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("provider", c.provider.Name()), slog.String("client_id", c.cfg.ClientID))
+}

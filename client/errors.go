@@ -1,0 +1,158 @@
+package client
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Every error a token call returns is an *Error that
+// matches exactly one of them with errors.Is.
+var (
+	// ErrReauthorize means the grant is dead: the code, refresh token or
+	// session token was rejected (invalid_grant, invalid_code,
+	// invalid_token, invalid_subject_token, Finch invalid_grant_error and
+	// reauthenticate_user, Passport "expired code"). The user must authorize
+	// again; retrying cannot help.
+	ErrReauthorize = errors.New("oauthx: reauthorization required")
+	// ErrInvalidClient means the client credentials were rejected.
+	ErrInvalidClient = errors.New("oauthx: invalid client credentials")
+	// ErrRateLimited means the provider answered 429; Error.RetryAfter says
+	// how long it asked us to wait.
+	ErrRateLimited = errors.New("oauthx: rate limited")
+	// ErrTransient means the call failed for a reason that may pass: a
+	// network failure, a timeout, a 5xx. A single-use grant may or may not
+	// have been consumed; see Error.MaybeConsumed.
+	ErrTransient = errors.New("oauthx: transient failure")
+	// ErrBadResponse means the provider answered something that is not a
+	// token response: HTML, non-JSON, a body over 1 MiB, a 2xx carrying an
+	// error, a missing access_token.
+	ErrBadResponse = errors.New("oauthx: bad response from token endpoint")
+	// ErrInvalidRequest means the provider rejected the request itself
+	// (invalid_request, unsupported_grant_type, invalid_scope, …), or the
+	// request could not be built from what the caller gave. Fix the call.
+	ErrInvalidRequest = errors.New("oauthx: invalid request")
+)
+
+// Error is the one error type token calls return. It carries the RFC 6749
+// §5.2 fields when the provider sent them, plus what was learned from the
+// HTTP exchange. It never contains a secret or a token: descriptions the
+// provider echoes are scrubbed of every secret the request carried.
+//
+// Match it with errors.Is against the sentinels, or errors.As to read the
+// fields.
+type Error struct {
+	// Provider names the adapter, e.g. "generic".
+	Provider string
+	// StatusCode is the HTTP status, or 0 when no response arrived.
+	StatusCode int
+	// Code is the provider's error code ("invalid_grant", "UNAUTHORIZED", …).
+	Code string
+	// Description is the provider's human-readable explanation.
+	Description string
+	// URI is the RFC 6749 error_uri.
+	URI string
+	// RequestID is the provider's request id header, if it sent one.
+	RequestID string
+	// RetryAfter is the wait the provider asked for (429, 503).
+	RetryAfter time.Duration
+	// ContentType is the response's Content-Type, set for ErrBadResponse.
+	ContentType string
+	// MaybeConsumed is true when the request may have reached the provider
+	// but no answer came back (timeout, reset, 500/502/504): a single-use
+	// grant may be spent. oauthx never resends it.
+	MaybeConsumed bool
+
+	// Kind is the sentinel this error matches with errors.Is.
+	Kind error
+	// Err is the underlying cause, if any (a network error, a JSON error).
+	Err error
+}
+
+// Error returns a one-line message: provider, status, code and description.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
+	} else {
+		b.WriteString("oauthx: token endpoint error")
+	}
+	if e.Provider != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Provider)
+		b.WriteString(")")
+	}
+	if e.StatusCode != 0 {
+		b.WriteString(": HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Description)
+	}
+	if e.ContentType != "" {
+		b.WriteString(" (content type ")
+		b.WriteString(strconv.Quote(e.ContentType))
+		b.WriteString(")")
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after ")
+		b.WriteString(e.RetryAfter.String())
+		b.WriteString(")")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request id ")
+		b.WriteString(e.RequestID)
+		b.WriteString("]")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel e matches.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorKind maps an RFC 6749 §5.2 (or RFC 8693) error code to its sentinel.
+// Codes it does not know map to ErrInvalidRequest for 4xx statuses and
+// ErrTransient otherwise. Providers with their own codes map them first.
+func ErrorKind(status int, code string) error {
+	switch code {
+	case "invalid_grant", "invalid_code", "invalid_token", "invalid_subject_token", "access_denied":
+		return ErrReauthorize
+	case "invalid_client", "unauthorized_client":
+		return ErrInvalidClient
+	case "slow_down", "rate_limited", "rate_limit_exceeded":
+		return ErrRateLimited
+	case "temporarily_unavailable", "server_error":
+		return ErrTransient
+	}
+	return KindForStatus(status)
+}
+
+// KindForStatus is the sentinel for an error status that carried no code
+// oauthx recognizes.
+func KindForStatus(status int) error {
+	switch {
+	case status == 429:
+		return ErrRateLimited
+	case status == 401:
+		return ErrInvalidClient
+	case status >= 500 || status == 408:
+		return ErrTransient
+	case status >= 400:
+		return ErrInvalidRequest
+	default:
+		return ErrBadResponse
+	}
+}

@@ -1,0 +1,284 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// ExchangeOption adjusts one ExchangeCode or Refresh call.
+type ExchangeOption func(*TokenRequest)
+
+// WithRedirectURL sends redirect_uri with a code exchange, overriding
+// Config.RedirectURL. It must be the one the authorize request used.
+func WithRedirectURL(u string) ExchangeOption {
+	return func(r *TokenRequest) { r.RedirectURL = u }
+}
+
+// WithCodeVerifier sends the PKCE code_verifier (RFC 7636) whose challenge
+// went into the authorize URL.
+func WithCodeVerifier(verifier string) ExchangeOption {
+	return func(r *TokenRequest) { r.CodeVerifier = verifier }
+}
+
+// WithScopes requests these scopes. On a refresh it narrows the grant
+// (RFC 6749 §6: never wider than the original).
+func WithScopes(scopes ...string) ExchangeOption {
+	return func(r *TokenRequest) { r.Scopes = append([]string(nil), scopes...) }
+}
+
+// WithParam adds an extra body parameter.
+func WithParam(key, value string) ExchangeOption {
+	return func(r *TokenRequest) {
+		if r.Params == nil {
+			r.Params = url.Values{}
+		}
+		r.Params.Add(key, value)
+	}
+}
+
+// WithSessionID sets the resulting Session's ID instead of the provider's
+// default.
+func WithSessionID(id string) ExchangeOption {
+	return func(r *TokenRequest) { r.SessionID = id }
+}
+
+// WithTenant names the account a per-tenant provider sends the request to
+// (see TokenRequest.Tenant).
+func WithTenant(tenant string) ExchangeOption {
+	return func(r *TokenRequest) { r.Tenant = tenant }
+}
+
+// ExchangeCode exchanges an authorization code (RFC 6749 §4.1.3) for a
+// Session. The code is single-use: it is sent at most once, whatever
+// fails (see the retry policy).
+func (c *Client) ExchangeCode(ctx context.Context, code string, opts ...ExchangeOption) (*Session, error) {
+	if code == "" {
+		return nil, c.invalid("empty authorization code")
+	}
+	r := c.newRequest(GrantAuthorizationCode)
+	r.Code = code
+	r.RedirectURL = c.cfg.RedirectURL
+	for _, o := range opts {
+		o(r)
+	}
+	return c.Do(ctx, r)
+}
+
+// Refresh uses s's refresh token (RFC 6749 §6) and returns the new Session.
+// s is not modified. A provider that does not rotate refresh tokens keeps
+// s's refresh token, id_token, ID and Subject in the result.
+//
+// A rotating refresh token is single-use: persist the result before using
+// it, or use tokenstore.TokenSource, which does.
+func (c *Client) Refresh(ctx context.Context, s *Session, opts ...ExchangeOption) (*Session, error) {
+	if s == nil {
+		return nil, c.invalid("nil session")
+	}
+	if s.RefreshToken == "" {
+		return nil, &Error{Provider: c.provider.Name(), Kind: ErrReauthorize, Description: "session " + s.ID + " has no refresh token"}
+	}
+	r := c.newRequest(GrantRefreshToken)
+	r.RefreshToken = s.RefreshToken
+	r.Previous = s
+	r.Tenant = s.Subject
+	r.SessionID = s.ID
+	for _, o := range opts {
+		o(r)
+	}
+	return c.Do(ctx, r)
+}
+
+// ExchangeToken performs an RFC 8693 token exchange.
+func (c *Client) ExchangeToken(ctx context.Context, req TokenExchangeRequest) (*Session, error) {
+	if req.SubjectToken == "" || req.SubjectTokenType == "" {
+		return nil, c.invalid("token exchange needs subject_token and subject_token_type")
+	}
+	if (req.ActorToken == "") != (req.ActorTokenType == "") {
+		return nil, c.invalid("token exchange needs actor_token and actor_token_type together")
+	}
+	r := c.newRequest(GrantTokenExchange)
+	r.Exchange = &req
+	r.Scopes = req.Scopes
+	r.Tenant = req.Tenant
+	r.SessionID = req.SessionID
+	r.Params = req.Params
+	return c.Do(ctx, r)
+}
+
+func (c *Client) newRequest(grant string) *TokenRequest {
+	return &TokenRequest{
+		Grant:        grant,
+		ClientID:     c.cfg.ClientID,
+		ClientSecret: c.cfg.ClientSecret,
+		Now:          c.opts.now(),
+	}
+}
+
+func (c *Client) invalid(msg string) error {
+	return &Error{Provider: c.provider.Name(), Kind: ErrInvalidRequest, Description: msg}
+}
+
+// Do sends a prepared token request through the provider and the retry
+// policy, and returns the normalized Session. ExchangeCode, Refresh and
+// ExchangeToken call it; provider packages call it for grants of their own.
+func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
+	if ctx == nil {
+		return nil, c.invalid("nil context")
+	}
+	if r.Now.IsZero() {
+		r.Now = c.opts.now()
+	}
+	hreq, err := c.provider.NewTokenRequest(ctx, r)
+	if err != nil {
+		return nil, c.requestError(err, r)
+	}
+	resp, err := c.send(hreq, c.grants)
+	if err != nil {
+		return nil, c.finishError(err, r, nil)
+	}
+	s, err := c.provider.ParseTokenResponse(r, resp)
+	if err != nil {
+		return nil, c.finishError(err, r, resp)
+	}
+	if s == nil || s.AccessToken == "" {
+		return nil, c.finishError(&Error{Kind: ErrBadResponse, Description: "response has no access_token"}, r, resp)
+	}
+	c.complete(s, r)
+	return s, nil
+}
+
+// complete fills what the provider left out and carries over what a
+// refresh answer did not repeat.
+func (c *Client) complete(s *Session, r *TokenRequest) {
+	if s.Provider == "" {
+		s.Provider = c.provider.Name()
+	}
+	s.TokenType = NormalizeTokenType(s.TokenType)
+	if s.IssuedAt.IsZero() {
+		s.IssuedAt = r.Now
+	}
+	if r.SessionID != "" {
+		s.ID = r.SessionID
+	}
+	if p := r.Previous; p != nil {
+		if s.ID == "" {
+			s.ID = p.ID
+		}
+		if s.Subject == "" {
+			s.Subject = p.Subject
+		}
+		if s.RefreshToken == "" {
+			s.RefreshToken = p.RefreshToken
+			s.RefreshExpiry = p.RefreshExpiry
+		}
+		if s.IDToken == "" {
+			s.IDToken = p.IDToken
+		}
+		if len(s.Scopes) == 0 {
+			if len(r.Scopes) > 0 {
+				s.Scopes = append([]string(nil), r.Scopes...)
+			} else {
+				s.Scopes = append([]string(nil), p.Scopes...)
+			}
+		}
+	}
+	if s.ID == "" {
+		s.ID = s.Provider
+		if s.Subject != "" {
+			s.ID += ":" + s.Subject
+		}
+	}
+}
+
+// requestError wraps a failure to build the request.
+func (c *Client) requestError(err error, r *TokenRequest) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Kind: ErrInvalidRequest, Err: err}
+	}
+	return c.finishError(e, r, nil)
+}
+
+// finishError makes every failure an *Error with the provider, status,
+// request id and Retry-After filled in, and every secret of the request
+// scrubbed from what the provider echoed.
+func (c *Client) finishError(err error, r *TokenRequest, resp *Response) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Kind: ErrBadResponse, Err: err}
+	}
+	if e.Provider == "" {
+		e.Provider = c.provider.Name()
+	}
+	if resp != nil {
+		if e.StatusCode == 0 {
+			e.StatusCode = resp.StatusCode
+		}
+		if e.RequestID == "" {
+			e.RequestID = requestID(resp)
+		}
+		if e.RetryAfter == 0 {
+			if d, ok := RetryAfter(resp.Header, c.opts.now()); ok {
+				e.RetryAfter = d
+			}
+		}
+		switch resp.StatusCode {
+		case 429:
+			e.Kind = ErrRateLimited
+		case 500, 502, 504:
+			e.MaybeConsumed = true
+			if e.Kind == nil || e.Kind == ErrBadResponse {
+				e.Kind = ErrTransient
+			}
+		}
+	}
+	if e.Kind == nil {
+		e.Kind = ErrorKind(e.StatusCode, e.Code)
+	}
+	secrets := r.Secrets()
+	e.Code = scrub(e.Code, secrets)
+	e.Description = scrub(e.Description, secrets)
+	e.URI = scrub(e.URI, secrets)
+	if e.Err != nil {
+		e.Err = scrubError(e.Err, secrets)
+	}
+	return e
+}
+
+func requestID(resp *Response) string {
+	for _, k := range [...]string{"X-Request-Id", "Request-Id", "X-Amzn-Requestid", "Cf-Ray"} {
+		if v := resp.Header.Get(k); v != "" {
+			if len(v) > 128 {
+				v = v[:128]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// scrub replaces every occurrence of a secret in s.
+func scrub(s string, secrets []string) string {
+	if s == "" {
+		return s
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 4 && strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "<redacted>")
+		}
+	}
+	return s
+}
+
+// scrubError replaces an error whose text held a secret by one with the
+// scrubbed text. The original is dropped on purpose: unwrapping it would
+// give the secret back.
+func scrubError(err error, secrets []string) error {
+	msg := err.Error()
+	if clean := scrub(msg, secrets); clean != msg {
+		return errors.New(clean)
+	}
+	return err
+}

@@ -1,0 +1,107 @@
+package client
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures a Client. Options validate their input: New returns
+// the first error.
+type Option func(*options) error
+
+type options struct {
+	httpClient   *http.Client
+	retryMax     int
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	logger       *slog.Logger
+	now          func() time.Time
+}
+
+// Defaults for the retry policy.
+const (
+	DefaultRetryMax     = 2
+	DefaultRetryWaitMin = 100 * time.Millisecond
+	DefaultRetryWaitMax = 10 * time.Second
+	// DefaultHTTPTimeout bounds one HTTP attempt when the caller gives no
+	// *http.Client.
+	DefaultHTTPTimeout = 30 * time.Second
+)
+
+func defaultOptions() options {
+	return options{
+		httpClient:   &http.Client{Timeout: DefaultHTTPTimeout},
+		retryMax:     DefaultRetryMax,
+		retryWaitMin: DefaultRetryWaitMin,
+		retryWaitMax: DefaultRetryWaitMax,
+		now:          time.Now,
+	}
+}
+
+// WithHTTPClient sends requests through a copy of hc (its Transport, Jar,
+// Timeout and CheckRedirect are kept; later changes to hc do not affect the
+// Client). A nil hc is an error.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("oauthx: WithHTTPClient: nil *http.Client")
+		}
+		cp := *hc
+		o.httpClient = &cp
+		return nil
+	}
+}
+
+// WithRetryMax sets how many times a request that certainly did not reach
+// the provider, or was refused with 429 or 503, is sent again (default 2).
+// Zero turns retries off. Negative is an error.
+func WithRetryMax(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return errors.New("oauthx: WithRetryMax: negative retry count")
+		}
+		o.retryMax = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the shortest and longest wait between attempts. The
+// longest also caps Retry-After: a provider asking for more is not retried
+// and its 429 reaches the caller with Error.RetryAfter set.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(o *options) error {
+		if min <= 0 || max < min {
+			return errors.New("oauthx: WithRetryWait: need 0 < min <= max")
+		}
+		o.retryWaitMin, o.retryWaitMax = min, max
+		return nil
+	}
+}
+
+// WithLogger logs each attempt (method, scheme, host and path, status,
+// duration, retry decisions) at debug level to l. Bodies, headers, query
+// strings and secrets are never logged. A nil logger is an error; logging
+// is off without this option.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("oauthx: WithLogger: nil *slog.Logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithClock sets the clock used for IssuedAt and Expiry (tests). A nil
+// function is an error.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return errors.New("oauthx: WithClock: nil clock")
+		}
+		o.now = now
+		return nil
+	}
+}

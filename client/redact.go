@@ -1,0 +1,123 @@
+package client
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Fingerprint returns a short, non-reversible tag for a secret, such as
+// "sha256:1a2b3c4d", so two values can be told apart in logs without showing
+// either. It returns "" for an empty secret.
+func Fingerprint(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(sum[:4])
+}
+
+// String returns a one-line description of s with every token replaced by
+// its Fingerprint. It never contains a token.
+func (s Session) String() string {
+	var b strings.Builder
+	b.WriteString("Session{ID: ")
+	b.WriteString(s.ID)
+	b.WriteString(", Provider: ")
+	b.WriteString(s.Provider)
+	if s.Subject != "" {
+		b.WriteString(", Subject: ")
+		b.WriteString(s.Subject)
+	}
+	b.WriteString(", AccessToken: ")
+	b.WriteString(redacted(s.AccessToken))
+	if s.RefreshToken != "" {
+		b.WriteString(", RefreshToken: ")
+		b.WriteString(redacted(s.RefreshToken))
+	}
+	if s.IDToken != "" {
+		b.WriteString(", IDToken: ")
+		b.WriteString(redacted(s.IDToken))
+	}
+	b.WriteString(", Expiry: ")
+	b.WriteString(formatExpiry(s.Expiry))
+	if !s.RefreshExpiry.IsZero() {
+		b.WriteString(", RefreshExpiry: ")
+		b.WriteString(s.RefreshExpiry.UTC().Format(time.RFC3339))
+	}
+	if len(s.Scopes) > 0 {
+		b.WriteString(", Scopes: ")
+		b.WriteString(strings.Join(s.Scopes, " "))
+	}
+	if len(s.Extra) > 0 {
+		b.WriteString(", Extra: [")
+		b.WriteString(strings.Join(extraKeys(s.Extra), " "))
+		b.WriteString("]")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is the %#v form: the same redacted text as String.
+func (s Session) GoString() string { return "client." + s.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, …) print the redacted
+// form, so a Session can never be printed with its tokens.
+func (s Session) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprint(f, s.GoString())
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", s.String())
+	default:
+		fmt.Fprint(f, s.String())
+	}
+}
+
+// LogValue implements slog.LogValuer: a group of the non-secret fields and
+// fingerprints of the tokens.
+func (s Session) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("id", s.ID),
+		slog.String("provider", s.Provider),
+		slog.String("access_token", redacted(s.AccessToken)),
+		slog.String("expiry", formatExpiry(s.Expiry)),
+	}
+	if s.Subject != "" {
+		attrs = append(attrs, slog.String("subject", s.Subject))
+	}
+	if s.RefreshToken != "" {
+		attrs = append(attrs, slog.String("refresh_token", redacted(s.RefreshToken)))
+	}
+	if len(s.Scopes) > 0 {
+		attrs = append(attrs, slog.String("scopes", strings.Join(s.Scopes, " ")))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func redacted(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "<redacted " + Fingerprint(secret) + ">"
+}
+
+func formatExpiry(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func extraKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,159 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// The retry policy. Authorization codes and rotating refresh tokens are
+// single-use: a request that may have reached the provider is never sent
+// again, because the provider may have consumed the grant and answering it
+// twice gets the second answer "invalid_grant" and loses the session.
+//
+// A grant request is retried only when the provider certainly did not act
+// on it: the connection was never made, or the provider answered 429 or 503
+// (it refused the request). Idempotent requests (GET, HEAD) are also
+// retried after 500, 502, 504 and connection failures after sending.
+//
+// Waits honour Retry-After (seconds or an HTTP date). A Retry-After longer
+// than the longest wait, or one that would outlive the context's deadline,
+// is not waited for: the answer reaches the caller with Error.RetryAfter.
+
+func (c *Client) newRetryClient(idempotent bool) *retryablehttp.Client {
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.opts.httpClient,
+		RetryWaitMin: c.opts.retryWaitMin,
+		RetryWaitMax: c.opts.retryWaitMax,
+		RetryMax:     c.opts.retryMax,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			return shouldRetry(ctx, resp, err, idempotent, c.opts.retryWaitMax, c.opts.now()), nil
+		},
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	if l := c.opts.logger; l != nil {
+		rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, attempt int) {
+			l.DebugContext(r.Context(), "oauthx: request", "provider", c.provider.Name(),
+				"method", r.Method, "endpoint", safeEndpoint(r), "attempt", attempt+1)
+		}
+		rc.ResponseLogHook = func(_ retryablehttp.Logger, resp *http.Response) {
+			l.DebugContext(resp.Request.Context(), "oauthx: response", "provider", c.provider.Name(),
+				"method", resp.Request.Method, "endpoint", safeEndpoint(resp.Request), "status", resp.StatusCode)
+		}
+	}
+	return rc
+}
+
+// safeEndpoint is scheme://host/path: no user info, no query, no fragment.
+func safeEndpoint(r *http.Request) string {
+	if r == nil || r.URL == nil {
+		return ""
+	}
+	return r.URL.Scheme + "://" + r.URL.Host + r.URL.EscapedPath()
+}
+
+func shouldRetry(ctx context.Context, resp *http.Response, err error, idempotent bool, maxWait time.Duration, now time.Time) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if err != nil {
+		if notSent(err) {
+			return true
+		}
+		return idempotent && !isContextError(err)
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		if !idempotent {
+			return false
+		}
+	default:
+		return false
+	}
+	wait, ok := RetryAfter(resp.Header, now)
+	if ok && wait > maxWait {
+		return false
+	}
+	if deadline, has := ctx.Deadline(); has && now.Add(wait).After(deadline) {
+		return false
+	}
+	return true
+}
+
+// notSent reports whether err certainly happened before any byte of the
+// request reached the server: the connection was never made.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+			return min2(wait, max)
+		}
+	}
+	wait := min << min2(uint(attempt), 16)
+	if wait > max || wait <= 0 {
+		wait = max
+	}
+	// Full jitter on the upper half, so replicas do not retry in step.
+	half := wait / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func min2[T int | uint | time.Duration](a, b T) T {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// RetryAfter parses a Retry-After header (RFC 9110 §10.2.3): delay seconds
+// or an HTTP date, relative to now. It reports false when the header is
+// absent or malformed; a date in the past gives 0.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return d, true
+}

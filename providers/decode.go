@@ -1,0 +1,252 @@
+package providers
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"mime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// maxLifetime caps an absurd expires_in so Expiry cannot overflow.
+const maxLifetime = 100 * 365 * 24 * time.Hour
+
+// ParseTokenResponse implements client.Provider.
+func (p *Provider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
+	raw, err := DecodeJSONObject(resp)
+	ok := p.isSuccess(resp.StatusCode)
+	if !ok {
+		return nil, p.errorFrom(resp, raw, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if code := stringField(raw, "error"); code != "" {
+		return nil, &client.Error{Kind: client.ErrBadResponse, Code: code,
+			Description: "success status carrying an error: " + stringField(raw, "error_description")}
+	}
+	s, err := p.sessionFrom(r, raw)
+	if err != nil {
+		return nil, err
+	}
+	if p.spec.Finish != nil {
+		if err := p.spec.Finish(r, s, raw); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (p *Provider) isSuccess(status int) bool {
+	if p.success != nil {
+		return p.success[status]
+	}
+	return status >= 200 && status < 300
+}
+
+// DecodeJSONObject decodes a response body that must be one JSON object,
+// numbers kept as json.Number. Anything else (HTML, empty, truncated,
+// trailing data) is an *client.Error matching ErrBadResponse, naming the
+// status and content type.
+func DecodeJSONObject(resp *client.Response) (map[string]any, error) {
+	ct := resp.Header.Get("Content-Type")
+	bad := func(desc string) error {
+		return &client.Error{Kind: client.ErrBadResponse, StatusCode: resp.StatusCode, ContentType: ct, Description: desc}
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return nil, bad("HTML page instead of a JSON token response")
+	}
+	body := bytes.TrimSpace(resp.Body)
+	if len(body) == 0 {
+		return nil, bad("empty body")
+	}
+	if body[0] != '{' {
+		return nil, bad("body is not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, bad("malformed JSON")
+	}
+	if dec.More() {
+		return nil, bad("trailing data after JSON object")
+	}
+	return obj, nil
+}
+
+func (p *Provider) errorFrom(resp *client.Response, raw map[string]any, decodeErr error) error {
+	e := &client.Error{StatusCode: resp.StatusCode}
+	if decodeErr != nil {
+		ce := decodeErr.(*client.Error)
+		e.ContentType = ce.ContentType
+		e.Description = "HTTP error status with " + ce.Description
+		e.Kind = client.ErrBadResponse
+		if resp.StatusCode == 429 || resp.StatusCode >= 500 {
+			e.Kind = client.KindForStatus(resp.StatusCode)
+		}
+		return e
+	}
+	for _, shape := range p.errorShapes {
+		if f, ok := shape(resp.StatusCode, raw); ok {
+			e.Code, e.Description, e.URI = f.Code, f.Description, f.URI
+			break
+		}
+	}
+	if kind, ok := p.spec.ErrorCodes[e.Code]; ok && e.Code != "" {
+		e.Kind = kind
+	} else {
+		e.Kind = client.ErrorKind(resp.StatusCode, e.Code)
+	}
+	if e.Code == "" && e.Description == "" {
+		e.Description = "error status without a recognized error body"
+	}
+	return e
+}
+
+func (p *Provider) sessionFrom(r *client.TokenRequest, raw map[string]any) (*client.Session, error) {
+	f := p.fields
+	bad := func(desc string) error { return &client.Error{Kind: client.ErrBadResponse, Description: desc} }
+	at, ok := raw[f.AccessToken].(string)
+	if !ok || at == "" {
+		return nil, bad("response has no access_token")
+	}
+	tt, _ := raw[f.TokenType].(string)
+	tt = client.NormalizeTokenType(tt)
+	if tt != "Bearer" {
+		return nil, bad("unsupported token_type " + strconv.Quote(truncate(tt, 32)) + ": only bearer tokens are supported")
+	}
+	s := &client.Session{
+		Provider:    p.spec.Name,
+		AccessToken: at,
+		TokenType:   tt,
+		IssuedAt:    r.Now,
+		ID:          r.SessionID,
+		Subject:     r.Tenant,
+	}
+	s.RefreshToken, _ = raw[f.RefreshToken].(string)
+	s.IDToken, _ = raw[f.IDToken].(string)
+	s.Scopes = p.scopes(raw[f.Scope])
+
+	lifetime, hasLifetime := seconds(raw[f.ExpiresIn])
+	switch p.spec.Expiry {
+	case Never:
+	case JWTExpiry:
+		if hasLifetime {
+			s.Expiry = r.Now.Add(lifetime)
+		} else if exp, ok := JWTExpiryOf(at); ok {
+			s.Expiry = exp
+		} else if p.spec.DefaultLifetime > 0 {
+			s.Expiry = r.Now.Add(p.spec.DefaultLifetime)
+		}
+	default:
+		if hasLifetime {
+			s.Expiry = r.Now.Add(lifetime)
+		} else if p.spec.DefaultLifetime > 0 {
+			s.Expiry = r.Now.Add(p.spec.DefaultLifetime)
+		}
+	}
+	if d, ok := seconds(raw[f.RefreshExpiresIn]); ok && s.RefreshToken != "" {
+		s.RefreshExpiry = r.Now.Add(d)
+	}
+
+	consumed := map[string]bool{f.AccessToken: true, f.TokenType: true, f.RefreshToken: true,
+		f.IDToken: true, f.Scope: true, f.ExpiresIn: true, f.RefreshExpiresIn: true}
+	for k, v := range raw {
+		if consumed[k] {
+			continue
+		}
+		if s.Extra == nil {
+			s.Extra = make(map[string]any, len(raw))
+		}
+		s.Extra[k] = v
+	}
+	return s, nil
+}
+
+// scopes splits a scope string on the separator (or takes a JSON array).
+func (p *Provider) scopes(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case string:
+		for _, sc := range strings.Split(t, p.sep) {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				out = append(out, sc)
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if sc, ok := e.(string); ok && sc != "" {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
+// seconds reads a lifetime in seconds given as a JSON number (integer or
+// fractional) or a numeric string. A missing, empty, zero or non-numeric
+// value reports false; a negative one is 0 (already expired: the token
+// source refreshes at once instead of losing the new tokens); a huge one is
+// capped at 100 years.
+func seconds(v any) (time.Duration, bool) {
+	var f float64
+	var err error
+	switch t := v.(type) {
+	case json.Number:
+		f, err = t.Float64()
+	case float64:
+		f = t
+	case string:
+		f, err = strconv.ParseFloat(strings.TrimSpace(t), 64)
+	default:
+		return 0, false
+	}
+	if err != nil || math.IsNaN(f) || f == 0 {
+		return 0, false
+	}
+	if f < 0 {
+		return 0, true
+	}
+	if f >= maxLifetime.Seconds() {
+		return maxLifetime, true
+	}
+	return time.Duration(f * float64(time.Second)), true
+}
+
+// JWTExpiryOf reads the "exp" claim of a JWT without verifying it: only to
+// learn when a token says it expires. It reports false for anything that is
+// not a JWT with a numeric exp.
+func JWTExpiryOf(token string) (time.Time, bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return time.Time{}, false
+	}
+	exp, err := claims.Exp.Float64()
+	if err != nil || exp <= 0 || exp > float64(math.MaxInt32)*4 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(exp), 0), true
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

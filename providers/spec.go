@@ -1,0 +1,203 @@
+// Package providers adapts "standard-ish" OAuth token endpoints to
+// client.Provider declaratively: a Spec says how the endpoint wants its
+// request (body encoding, client authentication, fields) and how it answers
+// (success statuses, field names, error shapes, expiry policy, scope
+// separator). Generic is the plain OAuth2 provider built from one.
+package providers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// BodyEncoding is how the token request body is encoded.
+type BodyEncoding int
+
+const (
+	// Form is application/x-www-form-urlencoded (RFC 6749's default).
+	Form BodyEncoding = iota
+	// JSON is a JSON object of strings (a parameter given several values
+	// becomes an array).
+	JSON
+)
+
+// ClientAuth is where the client credentials go.
+type ClientAuth int
+
+const (
+	// AuthInBody sends client_id and client_secret as body parameters.
+	AuthInBody ClientAuth = iota
+	// AuthBasic sends them as HTTP Basic authentication (RFC 6749 §2.3.1).
+	AuthBasic
+)
+
+// ExpiryPolicy is how a Session's Expiry is decided.
+type ExpiryPolicy int
+
+const (
+	// ExpiresIn uses the response's expires_in; without it,
+	// DefaultLifetime; with neither, the token never expires.
+	ExpiresIn ExpiryPolicy = iota
+	// JWTExpiry uses expires_in if present, else the access token's own
+	// JWT "exp" claim (read, not verified), else DefaultLifetime.
+	JWTExpiry
+	// Never: the access token never expires, whatever the response says.
+	Never
+)
+
+// Fields renames response fields. An empty name means the RFC 6749 name.
+type Fields struct {
+	AccessToken      string // "access_token"
+	TokenType        string // "token_type"
+	RefreshToken     string // "refresh_token"
+	ExpiresIn        string // "expires_in"
+	RefreshExpiresIn string // "refresh_token_expires_in"
+	Scope            string // "scope"
+	IDToken          string // "id_token"
+}
+
+// Spec declares one provider's token endpoint. Build a client.Provider from
+// it with New.
+type Spec struct {
+	// Name becomes Session.Provider. Required.
+	Name string
+	// TokenURL is the token endpoint. Either it or TokenURLFunc is required.
+	TokenURL string
+	// TokenURLFunc computes the endpoint per request (per-tenant hosts).
+	// It must validate whatever it builds the URL from.
+	TokenURLFunc func(r *client.TokenRequest) (string, error)
+	// AuthURL is the authorization endpoint, for client.AuthCodeURL.
+	AuthURL string
+
+	// Encoding of the request body. Default Form.
+	Encoding BodyEncoding
+	// ClientAuth says where the credentials go. Default AuthInBody.
+	ClientAuth ClientAuth
+	// Header is added to every token request (e.g. an API version).
+	Header http.Header
+	// OmitGrantType lists grants sent without a grant_type parameter
+	// (Shopify's and Finch's code grants have none).
+	OmitGrantType []string
+	// EncodeHook, if set, may change the body parameters last.
+	EncodeHook func(r *client.TokenRequest, params url.Values) error
+
+	// SuccessStatuses are the statuses that carry a token. Nil: any 2xx.
+	SuccessStatuses []int
+	// Fields renames response fields.
+	Fields Fields
+	// ErrorShapes parse error bodies, tried in order. Nil: OAuthErrors then
+	// MessageErrors.
+	ErrorShapes []ErrorShape
+	// ErrorCodes maps provider error codes to sentinels, before the RFC 6749
+	// mapping of client.ErrorKind.
+	ErrorCodes map[string]error
+
+	// Expiry is the expiry policy; DefaultLifetime its fallback.
+	Expiry          ExpiryPolicy
+	DefaultLifetime time.Duration
+	// ScopeSeparator splits the granted scope string. Default " ".
+	ScopeSeparator string
+
+	// Finish, if set, completes a decoded Session: its ID, Subject, typed
+	// extras. raw is the whole decoded response.
+	Finish func(r *client.TokenRequest, s *client.Session, raw map[string]any) error
+}
+
+// Provider is a client.Provider built from a Spec.
+type Provider struct {
+	spec        Spec
+	tokenURL    *url.URL
+	omit        map[string]bool
+	success     map[int]bool
+	errorShapes []ErrorShape
+	fields      Fields
+	sep         string
+}
+
+// New checks spec and returns the provider it describes.
+func New(spec Spec) (*Provider, error) {
+	p := newUnchecked(spec)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// newUnchecked builds the provider and leaves validation to Validate, which
+// client.New calls, for constructors whose signature has no error.
+func newUnchecked(spec Spec) *Provider {
+	p := &Provider{spec: spec, omit: map[string]bool{}, sep: spec.ScopeSeparator}
+	for _, g := range spec.OmitGrantType {
+		p.omit[g] = true
+	}
+	if spec.SuccessStatuses != nil {
+		p.success = map[int]bool{}
+		for _, s := range spec.SuccessStatuses {
+			p.success[s] = true
+		}
+	}
+	p.errorShapes = spec.ErrorShapes
+	if p.errorShapes == nil {
+		p.errorShapes = []ErrorShape{OAuthErrors, MessageErrors}
+	}
+	if p.sep == "" {
+		p.sep = " "
+	}
+	p.fields = spec.Fields.withDefaults()
+	if spec.TokenURL != "" {
+		p.tokenURL, _ = url.Parse(spec.TokenURL)
+	}
+	return p
+}
+
+// Validate reports a Spec that cannot work.
+func (p *Provider) Validate() error {
+	s := p.spec
+	if s.Name == "" {
+		return errors.New("providers: Spec.Name is required")
+	}
+	if s.TokenURLFunc == nil {
+		if s.TokenURL == "" {
+			return errors.New("providers: Spec.TokenURL or TokenURLFunc is required")
+		}
+		u, err := url.Parse(s.TokenURL)
+		if err != nil {
+			return errors.New("providers: bad TokenURL: " + err.Error())
+		}
+		if err := client.CheckEndpoint(u); err != nil {
+			return err
+		}
+	}
+	if s.DefaultLifetime < 0 {
+		return errors.New("providers: negative DefaultLifetime")
+	}
+	return nil
+}
+
+// Name implements client.Provider.
+func (p *Provider) Name() string { return p.spec.Name }
+
+// AuthURL implements client.AuthURLProvider.
+func (p *Provider) AuthURL() string { return p.spec.AuthURL }
+
+func (f Fields) withDefaults() Fields {
+	def := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	return Fields{
+		AccessToken:      def(f.AccessToken, "access_token"),
+		TokenType:        def(f.TokenType, "token_type"),
+		RefreshToken:     def(f.RefreshToken, "refresh_token"),
+		ExpiresIn:        def(f.ExpiresIn, "expires_in"),
+		RefreshExpiresIn: def(f.RefreshExpiresIn, "refresh_token_expires_in"),
+		Scope:            def(f.Scope, "scope"),
+		IDToken:          def(f.IDToken, "id_token"),
+	}
+}

@@ -1,0 +1,411 @@
+package providertest
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Generic is a fake of the generic OAuth2 provider (providers.Generic):
+// POST /oauth2/token, GET /oauth2/authorize, GET /userinfo.
+//
+// Codes are single-use and bound to their redirect_uri and PKCE challenge.
+// Refresh tokens are single-use and rotate: a reused one is answered 400
+// invalid_token, as the real endpoint does, and counted in
+// Stats().ReusedRefreshTokens.
+type Generic struct {
+	// URL is the base URL to give providers.Generic.
+	URL string
+	// ClientID and ClientSecret are the credentials the fake accepts.
+	ClientID, ClientSecret string
+
+	srv    *httptest.Server
+	cfg    genericConfig
+	faults faults
+
+	mu      sync.Mutex
+	codes   map[string]codeGrant
+	refresh map[string][]string  // live refresh token → granted scopes
+	spent   map[string]bool      // used codes and refresh tokens
+	access  map[string]time.Time // access token → expiry (zero: never)
+	stats   GenericStats
+}
+
+// GenericStats counts what the fake has seen.
+type GenericStats struct {
+	Requests            int // token endpoint requests, faults included
+	CodeExchanges       int // successful code exchanges
+	Refreshes           int // successful refreshes
+	Rejected            int // token requests answered with an error
+	ReusedCodes         int // codes presented a second time
+	ReusedRefreshTokens int // refresh tokens presented after rotation
+}
+
+type codeGrant struct {
+	redirectURI string
+	challenge   string
+	scopes      []string
+}
+
+type genericConfig struct {
+	clientID, clientSecret string
+	lifetime               time.Duration
+	jsonBodies             bool
+	messageErrors          bool
+	now                    func() time.Time
+}
+
+// GenericOption configures NewGeneric.
+type GenericOption func(*genericConfig)
+
+// WithClientCredentials sets the accepted client id and secret (defaults
+// "test-client" and "test-secret").
+func WithClientCredentials(id, secret string) GenericOption {
+	return func(c *genericConfig) { c.clientID, c.clientSecret = id, secret }
+}
+
+// WithTokenLifetime sets expires_in (default one hour). Zero leaves
+// expires_in out of answers, as some servers do; tokens then live 14 days.
+func WithTokenLifetime(d time.Duration) GenericOption {
+	return func(c *genericConfig) { c.lifetime = d }
+}
+
+// WithJSONRequests makes the fake accept JSON bodies only (for
+// providers.WithJSONBody); by default it accepts forms only.
+func WithJSONRequests() GenericOption { return func(c *genericConfig) { c.jsonBodies = true } }
+
+// WithMessageErrors answers errors in the {message, description} shape
+// instead of RFC 6749's {error, error_description}.
+func WithMessageErrors() GenericOption { return func(c *genericConfig) { c.messageErrors = true } }
+
+// WithServerClock sets the fake's clock.
+func WithServerClock(now func() time.Time) GenericOption {
+	return func(c *genericConfig) { c.now = now }
+}
+
+// NewGeneric starts a fake generic provider on a loopback port. Close it
+// when done.
+func NewGeneric(opts ...GenericOption) *Generic {
+	cfg := genericConfig{clientID: "test-client", clientSecret: "test-secret", lifetime: time.Hour, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	g := &Generic{
+		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
+		codes: map[string]codeGrant{}, refresh: map[string][]string{},
+		spent: map[string]bool{}, access: map[string]time.Time{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		g.stats.Requests++
+		g.mu.Unlock()
+		g.faults.serve(w, r, g.token)
+	})
+	mux.HandleFunc("/oauth2/authorize", g.authorize)
+	mux.HandleFunc("/userinfo", g.userinfo)
+	g.srv = httptest.NewServer(mux)
+	g.URL = g.srv.URL
+	return g
+}
+
+// Close shuts the server down.
+func (g *Generic) Close() { g.srv.Close() }
+
+// Fail queues faults: each is served to one upcoming token request, in
+// order, instead of (or around) handling it.
+func (g *Generic) Fail(fs ...Fault) { g.faults.push(fs...) }
+
+// Stats returns the counters so far.
+func (g *Generic) Stats() GenericStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stats
+}
+
+// IssueCode returns a fresh single-use code, as if the user had consented
+// at the authorize endpoint with this redirect_uri ("" for none) and scopes.
+func (g *Generic) IssueCode(redirectURI string, scopes ...string) string {
+	return g.issueCode(codeGrant{redirectURI: redirectURI, scopes: scopes})
+}
+
+// IssueCodeWithPKCE is IssueCode for an authorization that carried an S256
+// code challenge derived from verifier.
+func (g *Generic) IssueCodeWithPKCE(redirectURI, verifier string, scopes ...string) string {
+	return g.issueCode(codeGrant{redirectURI: redirectURI, challenge: s256(verifier), scopes: scopes})
+}
+
+func (g *Generic) issueCode(c codeGrant) string {
+	code := randomToken("code_")
+	g.mu.Lock()
+	g.codes[code] = c
+	g.mu.Unlock()
+	return code
+}
+
+// AccessTokenValid reports whether tok is an access token the fake issued
+// and that has not expired by its clock.
+func (g *Generic) AccessTokenValid(tok string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	exp, ok := g.access[tok]
+	return ok && (exp.IsZero() || g.cfg.now().Before(exp))
+}
+
+func s256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+var genericAllowed = map[string][]string{
+	"authorization_code": {"grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret"},
+	"refresh_token":      {"grant_type", "refresh_token", "scope", "client_id", "client_secret"},
+}
+
+func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		g.fail(w, http.StatusMethodNotAllowed, "invalid_request", "token endpoint takes POST")
+		return
+	}
+	params, ok := g.readParams(w, r)
+	if !ok {
+		return
+	}
+	grant := params.Get("grant_type")
+	allowed, known := genericAllowed[grant]
+	if !known {
+		g.fail(w, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+		return
+	}
+	for k, v := range params {
+		if !slices.Contains(allowed, k) {
+			g.fail(w, 400, "invalid_request", "unexpected parameter "+strconv.Quote(k))
+			return
+		}
+		if len(v) != 1 {
+			g.fail(w, 400, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
+			return
+		}
+	}
+	if !g.authenticate(r, params) {
+		g.fail(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	switch grant {
+	case "authorization_code":
+		g.exchangeCode(w, params)
+	default:
+		g.refreshToken(w, params)
+	}
+}
+
+// readParams decodes the body in the one encoding the fake accepts.
+func (g *Generic) readParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	want := "application/x-www-form-urlencoded"
+	if g.cfg.jsonBodies {
+		want = "application/json"
+	}
+	if mt != want {
+		g.fail(w, http.StatusUnsupportedMediaType, "invalid_request", "content type must be "+want)
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !g.cfg.jsonBodies {
+		if err := r.ParseForm(); err != nil {
+			g.fail(w, 400, "invalid_request", "malformed form body")
+			return nil, false
+		}
+		if len(r.URL.RawQuery) > 0 {
+			g.fail(w, 400, "invalid_request", "parameters must be in the body, not the query")
+			return nil, false
+		}
+		return r.PostForm, true
+	}
+	var obj map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
+		g.fail(w, 400, "invalid_request", "body must be a JSON object of strings")
+		return nil, false
+	}
+	v := url.Values{}
+	for k, s := range obj {
+		v.Set(k, s)
+	}
+	return v, true
+}
+
+// authenticate accepts credentials in the body or as HTTP Basic, not both.
+func (g *Generic) authenticate(r *http.Request, p url.Values) bool {
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		if p.Has("client_id") || p.Has("client_secret") {
+			return false
+		}
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
+		id, secret = p.Get("client_id"), p.Get("client_secret")
+	}
+	return subtle.ConstantTimeCompare([]byte(id), []byte(g.cfg.clientID)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(secret), []byte(g.cfg.clientSecret)) == 1
+}
+
+func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
+	code := p.Get("code")
+	g.mu.Lock()
+	grant, ok := g.codes[code]
+	if !ok {
+		reused := g.spent[code]
+		if reused {
+			g.stats.ReusedCodes++
+		}
+		g.mu.Unlock()
+		g.fail(w, 400, "invalid_code", "authorization code is invalid, expired or already used")
+		return
+	}
+	delete(g.codes, code) // spent even if the checks below fail, as real servers do
+	g.spent[code] = true
+	g.mu.Unlock()
+	if p.Get("redirect_uri") != grant.redirectURI {
+		g.fail(w, 400, "invalid_grant", "redirect_uri does not match the authorization request")
+		return
+	}
+	verifier := p.Get("code_verifier")
+	switch {
+	case grant.challenge == "" && verifier != "":
+		g.fail(w, 400, "invalid_grant", "code_verifier sent for a code issued without a challenge")
+		return
+	case grant.challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(grant.challenge)) != 1:
+		g.fail(w, 400, "invalid_grant", "PKCE verification failed")
+		return
+	}
+	g.mu.Lock()
+	g.stats.CodeExchanges++
+	g.mu.Unlock()
+	g.issue(w, grant.scopes)
+}
+
+func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
+	rt := p.Get("refresh_token")
+	g.mu.Lock()
+	scopes, ok := g.refresh[rt]
+	if !ok {
+		if g.spent[rt] {
+			g.stats.ReusedRefreshTokens++
+		}
+		g.mu.Unlock()
+		g.fail(w, 400, "invalid_token", "refresh token is invalid or was already used")
+		return
+	}
+	if p.Has("scope") {
+		asked := strings.Fields(p.Get("scope"))
+		for _, s := range asked {
+			if !slices.Contains(scopes, s) {
+				g.mu.Unlock()
+				g.fail(w, 400, "invalid_scope", "scope wider than the original grant")
+				return
+			}
+		}
+		scopes = asked
+	}
+	delete(g.refresh, rt)
+	g.spent[rt] = true
+	g.stats.Refreshes++
+	g.mu.Unlock()
+	g.issue(w, scopes)
+}
+
+func (g *Generic) issue(w http.ResponseWriter, scopes []string) {
+	at, rt := randomToken("at_"), randomToken("rt_")
+	lifetime := g.cfg.lifetime
+	if lifetime == 0 {
+		lifetime = 14 * 24 * time.Hour
+	}
+	g.mu.Lock()
+	g.access[at] = g.cfg.now().Add(lifetime)
+	g.refresh[rt] = scopes
+	g.mu.Unlock()
+	resp := map[string]any{"access_token": at, "token_type": "bearer", "refresh_token": rt}
+	if g.cfg.lifetime > 0 {
+		resp["expires_in"] = int(g.cfg.lifetime / time.Second)
+	}
+	if len(scopes) > 0 {
+		resp["scope"] = strings.Join(scopes, " ")
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (g *Generic) fail(w http.ResponseWriter, status int, code, desc string) {
+	g.mu.Lock()
+	g.stats.Rejected++
+	g.mu.Unlock()
+	if g.cfg.messageErrors {
+		writeJSON(w, status, map[string]string{"message": code, "description": desc})
+		return
+	}
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+// authorize plays the user consenting at once: it redirects to
+// redirect_uri with a fresh code and the state.
+func (g *Generic) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	redirect := q.Get("redirect_uri")
+	target, err := url.Parse(redirect)
+	switch {
+	case q.Get("response_type") != "code":
+		http.Error(w, "response_type must be code", http.StatusBadRequest)
+		return
+	case q.Get("client_id") != g.cfg.clientID:
+		http.Error(w, "unknown client_id", http.StatusBadRequest)
+		return
+	case redirect == "" || err != nil || !target.IsAbs():
+		http.Error(w, "redirect_uri must be an absolute URL", http.StatusBadRequest)
+		return
+	case q.Get("state") == "":
+		http.Error(w, "state is required", http.StatusBadRequest)
+		return
+	}
+	grant := codeGrant{redirectURI: redirect, scopes: strings.Fields(q.Get("scope"))}
+	if ch := q.Get("code_challenge"); ch != "" {
+		if q.Get("code_challenge_method") != "S256" {
+			http.Error(w, "only S256 code challenges are supported", http.StatusBadRequest)
+			return
+		}
+		grant.challenge = ch
+	}
+	code := g.issueCode(grant)
+	tq := target.Query()
+	tq.Set("code", code)
+	tq.Set("state", q.Get("state"))
+	target.RawQuery = tq.Encode()
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// userinfo answers a GET with a valid bearer access token.
+func (g *Generic) userinfo(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !g.AccessTokenValid(tok) {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"sub": "user-1"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs every test of oauthx on a fresh Debian machine: installs what the
+# tests need (gnome-keyring and D-Bus for a real Secret Service), starts
+# Redis and PostgreSQL when they are down, then runs vet, gofmt and
+# `go test -race ./...` inside a D-Bus session with an unlocked keyring.
+#
+# OAUTHX_REQUIRE_SERVICES=1 (CI sets it) turns a missing service into a
+# failure instead of a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+}
+
+apt_updated=0
+need_pkgs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq || true; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- Secret Service (keyring tests) -----------------------------------------
+if command -v apt-get >/dev/null; then
+  need_pkgs dbus dbus-x11 gnome-keyring || log "could not install gnome-keyring/dbus"
+fi
+
+# --- Redis --------------------------------------------------------------------
+redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
+if ! redis_up; then
+  command -v redis-server >/dev/null || need_pkgs redis-server || true
+  if command -v redis-server >/dev/null; then
+    log "starting Redis on 127.0.0.1:6379"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    for _ in $(seq 1 50); do redis_up && break; sleep 0.1; done
+  fi
+fi
+
+# --- PostgreSQL ---------------------------------------------------------------
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+if ! pg_up; then
+  command -v pg_ctlcluster >/dev/null || need_pkgs postgresql || true
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    log "starting PostgreSQL on 127.0.0.1:5432"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 1 100); do pg_up && break; sleep 0.1; done
+  fi
+fi
+if pg_up && command -v psql >/dev/null; then
+  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" 2>/dev/null | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null 2>&1 || true
+fi
+
+if [ "${OAUTHX_REQUIRE_SERVICES:-}" = 1 ]; then
+  redis_up || { echo "FAIL: Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
+  pg_up || { echo "FAIL: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+  command -v gnome-keyring-daemon >/dev/null || { echo "FAIL: gnome-keyring is not installed" >&2; exit 1; }
+  command -v dbus-run-session >/dev/null || { echo "FAIL: dbus-run-session is not installed" >&2; exit 1; }
+fi
+
+# --- Static checks --------------------------------------------------------------
+log "go vet"
+go vet ./...
+log "gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+# --- Tests ----------------------------------------------------------------------
+run_tests() {
+  if command -v gnome-keyring-daemon >/dev/null; then
+    # A throwaway keyring, unlocked with a throwaway password.
+    export XDG_DATA_HOME; XDG_DATA_HOME=$(mktemp -d)
+    export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+    eval "$(echo -n oauthx-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
+    export OAUTHX_SECRET_SERVICE=1
+  fi
+  log "go test -race ./..."
+  go test -race -count=1 -timeout 20m ./...
+}
+export -f run_tests log
+
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  dbus-run-session -- bash -c run_tests
+else
+  run_tests
+fi
