@@ -1,0 +1,111 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
+	"github.com/oauthx/oauthx/providertest"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Runs the flows and their failures with sentinel secrets and scans every
+// log line, error string and printed value for them.
+func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
+	const clientSecret = "SENTINEL-CLIENT-SECRET-5e1f"
+	fake := providertest.NewGeneric(providertest.WithClientCredentials("leak-client", clientSecret))
+	t.Cleanup(fake.Close)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := client.New(client.Config{Provider: providers.Generic(fake.URL), ClientID: "leak-client",
+		ClientSecret: clientSecret, RedirectURL: redirect}, client.WithLogger(logger))
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	secrets := []string{clientSecret}
+	var printed []string
+	record := func(vals ...any) {
+		for _, v := range vals {
+			if v == nil {
+				continue
+			}
+			printed = append(printed, fmt.Sprintf("%v|%+v|%#v|%s", v, v, v, v))
+			if err, ok := v.(error); ok {
+				printed = append(printed, err.Error())
+			}
+		}
+	}
+	record(c)
+	logger.Debug("client", "c", c)
+
+	code := fake.IssueCode(redirect)
+	secrets = append(secrets, code)
+	s, err := c.ExchangeCode(ctx, code)
+	require.NoError(t, err)
+	secrets = append(secrets, s.AccessToken, s.RefreshToken)
+	record(s, *s)
+	logger.Info("session", "s", s)
+
+	_, err = c.ExchangeCode(ctx, code) // reused code
+	require.Error(t, err)
+	record(err)
+
+	s2, err := c.Refresh(ctx, s)
+	require.NoError(t, err)
+	secrets = append(secrets, s2.AccessToken, s2.RefreshToken)
+	record(s2)
+	_, err = c.Refresh(ctx, s) // reused refresh token
+	require.Error(t, err)
+	record(err)
+
+	// A provider that echoes the secrets back in its error text.
+	fake.Fail(providertest.Raw(400, "application/json",
+		`{"error":"invalid_grant","error_description":"token `+s2.RefreshToken+` for secret `+clientSecret+` revoked","error_uri":"https://x/`+s2.RefreshToken+`"}`))
+	_, err = c.Refresh(ctx, s2)
+	require.ErrorIs(t, err, client.ErrReauthorize)
+	record(err)
+
+	for _, f := range []providertest.Fault{providertest.HTMLPage(502), providertest.ResetAfterHandling(),
+		providertest.RateLimited("3600"), providertest.Raw(200, "application/json", `{"error":"`+clientSecret+`"}`)} {
+		fake.Fail(f)
+		code := fake.IssueCode(redirect)
+		secrets = append(secrets, code)
+		_, err := c.ExchangeCode(ctx, code)
+		require.Error(t, err)
+		record(err)
+	}
+
+	all := strings.Join(printed, "\n") + "\n" + logs.String()
+	require.Contains(t, logs.String(), "oauthx: request", "the logger was used")
+	for _, sec := range secrets {
+		require.NotEmpty(t, sec)
+		assert.NotContains(t, all, sec)
+	}
+}
