@@ -20,12 +20,12 @@ type Fault struct {
 type faultKind int
 
 const (
-	faultStatus        faultKind = iota // answer status+body without handling
-	faultResetBefore                    // close the connection without handling
-	faultResetAfter                     // handle (consume the grant), then close the connection
-	faultStatusAfter                    // handle (consume the grant), then answer status+body
-	faultSlow                           // wait, then handle normally
-	faultRaw                            // answer body with content type and status, without handling
+	faultStatus      faultKind = iota // answer status+body without handling
+	faultResetBefore                  // close the connection without handling
+	faultResetAfter                   // handle (consume the grant), then close the connection
+	faultStatusAfter                  // handle (consume the grant), then answer status+body
+	faultSlow                         // wait, then handle normally
+	faultRaw                          // answer body with content type and status, without handling
 )
 
 // RateLimited answers 429 with Retry-After (seconds or an HTTP date; ""
