@@ -1,0 +1,72 @@
+package providers_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
+)
+
+// FuzzParseTokenResponse: any status and body gives either a Session with
+// an access token or an *client.Error matching one sentinel; never a panic.
+func FuzzParseTokenResponse(f *testing.F) {
+	seeds := []struct {
+		status int
+		ctype  string
+		body   string
+	}{
+		{200, "application/json", `{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","scope":"a b"}`},
+		{200, "application/json", `{"access_token":"a","expires_in":"3600"}`},
+		{200, "application/json", `{"access_token":"a","expires_in":-1e309}`},
+		{200, "application/json", `{"access_token":"a","scope":["x",1]}`},
+		{400, "application/json", `{"error":"invalid_grant","error_description":"x"}`},
+		{400, "application/json", `{"message":"invalid_token","description":"x"}`},
+		{429, "application/json", `{}`},
+		{502, "text/html", `<html>`},
+		{200, "application/json", `{"error":"x"}`},
+		{200, "application/json", `{"access_token":"a"} trailing`},
+		{200, "", ``},
+		{201, "application/json; charset=utf-8", `{"access_token":"e30.eyJleHAiOjE4MDAwMDAwMDB9.x"}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, s.ctype, []byte(s.body))
+	}
+	p, err := providers.New(providers.Spec{Name: "fuzz", TokenURL: "https://a.example.com/token",
+		Expiry: providers.JWTExpiry, DefaultLifetime: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	sentinels := []error{client.ErrReauthorize, client.ErrInvalidClient, client.ErrRateLimited,
+		client.ErrTransient, client.ErrBadResponse, client.ErrInvalidRequest}
+	f.Fuzz(func(t *testing.T, status int, ctype string, body []byte) {
+		req := &client.TokenRequest{Grant: client.GrantAuthorizationCode, Now: time.Unix(1_700_000_000, 0)}
+		s, err := p.ParseTokenResponse(req, &client.Response{StatusCode: status, Header: http.Header{"Content-Type": {ctype}}, Body: body})
+		if err == nil {
+			if s == nil || s.AccessToken == "" {
+				t.Fatalf("no error and no access token: %v", s)
+			}
+			if s.Expiry.Before(req.Now) && !s.Expiry.Equal(req.Now) && !s.NeverExpires() {
+				if _, ok := providers.JWTExpiryOf(s.AccessToken); !ok {
+					t.Fatalf("expiry %v before issue time", s.Expiry)
+				}
+			}
+			return
+		}
+		var e *client.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+		n := 0
+		for _, k := range sentinels {
+			if errors.Is(err, k) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("error matches %d sentinels: %v", n, err)
+		}
+	})
+}
