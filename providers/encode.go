@@ -16,53 +16,101 @@ import (
 // they go in the body. Extra r.Params come last and may override.
 func (p *Provider) Params(r *client.TokenRequest) url.Values {
 	v := make(url.Values, 8)
-	if !p.omit[r.Grant] {
-		v.Set("grant_type", r.Grant)
-	}
-	if p.spec.ClientAuth == AuthInBody {
-		v.Set("client_id", r.ClientID)
-		if r.ClientSecret != "" {
-			v.Set("client_secret", r.ClientSecret)
-		}
-	}
-	switch r.Grant {
-	case client.GrantAuthorizationCode:
-		v.Set("code", r.Code)
-		if r.RedirectURL != "" {
-			v.Set("redirect_uri", r.RedirectURL)
-		}
-		if r.CodeVerifier != "" {
-			v.Set("code_verifier", r.CodeVerifier)
-		}
-	case client.GrantRefreshToken:
-		v.Set("refresh_token", r.RefreshToken)
-	case client.GrantTokenExchange:
-		if x := r.Exchange; x != nil {
-			v.Set("subject_token", x.SubjectToken)
-			v.Set("subject_token_type", x.SubjectTokenType)
-			if x.RequestedTokenType != "" {
-				v.Set("requested_token_type", x.RequestedTokenType)
-			}
-			if x.ActorToken != "" {
-				v.Set("actor_token", x.ActorToken)
-				v.Set("actor_token_type", x.ActorTokenType)
-			}
-			for _, a := range x.Audience {
-				v.Add("audience", a)
-			}
-			for _, res := range x.Resource {
-				v.Add("resource", res)
-			}
-		}
-	}
-	if len(r.Scopes) > 0 {
-		v.Set("scope", strings.Join(r.Scopes, p.sep))
-	}
+	p.eachParam(r, func(k, val string) { v[k] = append(v[k], val) })
 	for k, vals := range r.Params {
 		v[k] = append([]string(nil), vals...)
 	}
 	return v
 }
+
+// eachParam calls add for every standard parameter of r, in a fixed order.
+// A key is repeated only for audience and resource.
+func (p *Provider) eachParam(r *client.TokenRequest, add func(k, v string)) {
+	if !p.omit[r.Grant] {
+		add("grant_type", r.Grant)
+	}
+	if p.spec.ClientAuth == AuthInBody {
+		add("client_id", r.ClientID)
+		if r.ClientSecret != "" {
+			add("client_secret", r.ClientSecret)
+		}
+	}
+	switch r.Grant {
+	case client.GrantAuthorizationCode:
+		add("code", r.Code)
+		if r.RedirectURL != "" {
+			add("redirect_uri", r.RedirectURL)
+		}
+		if r.CodeVerifier != "" {
+			add("code_verifier", r.CodeVerifier)
+		}
+	case client.GrantRefreshToken:
+		add("refresh_token", r.RefreshToken)
+	case client.GrantTokenExchange:
+		if x := r.Exchange; x != nil {
+			add("subject_token", x.SubjectToken)
+			add("subject_token_type", x.SubjectTokenType)
+			if x.RequestedTokenType != "" {
+				add("requested_token_type", x.RequestedTokenType)
+			}
+			if x.ActorToken != "" {
+				add("actor_token", x.ActorToken)
+				add("actor_token_type", x.ActorTokenType)
+			}
+			for _, a := range x.Audience {
+				add("audience", a)
+			}
+			for _, res := range x.Resource {
+				add("resource", res)
+			}
+		}
+	}
+	if len(r.Scopes) > 0 {
+		add("scope", strings.Join(r.Scopes, p.sep))
+	}
+}
+
+// body encodes the request body. A form body without extra parameters or
+// hook is written straight from the standard parameters (the common case,
+// kept lean); everything else goes through Params.
+func (p *Provider) body(r *client.TokenRequest) ([]byte, string, error) {
+	if p.spec.Encoding == Form && p.spec.EncodeHook == nil && len(r.Params) == 0 {
+		buf := make([]byte, 0, 256)
+		p.eachParam(r, func(k, v string) {
+			if len(buf) > 0 {
+				buf = append(buf, '&')
+			}
+			buf = append(buf, url.QueryEscape(k)...)
+			buf = append(buf, '=')
+			buf = append(buf, url.QueryEscape(v)...)
+		})
+		return buf, formType, nil
+	}
+	params := p.Params(r)
+	if p.spec.EncodeHook != nil {
+		if err := p.spec.EncodeHook(r, params); err != nil {
+			return nil, "", err
+		}
+	}
+	if p.spec.Encoding != JSON {
+		return []byte(params.Encode()), formType, nil
+	}
+	obj := make(map[string]any, len(params))
+	for k, vals := range params {
+		if len(vals) == 1 {
+			obj[k] = vals[0]
+		} else {
+			obj[k] = vals
+		}
+	}
+	b, err := json.Marshal(obj)
+	return b, jsonType, err
+}
+
+const (
+	formType = "application/x-www-form-urlencoded"
+	jsonType = "application/json"
+)
 
 // NewTokenRequest implements client.Provider.
 func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) (*http.Request, error) {
@@ -73,32 +121,9 @@ func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) 
 			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
 		}
 	}
-	params := p.Params(r)
-	if p.spec.EncodeHook != nil {
-		if err := p.spec.EncodeHook(r, params); err != nil {
-			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
-		}
-	}
-	var body []byte
-	var contentType string
-	switch p.spec.Encoding {
-	case JSON:
-		obj := make(map[string]any, len(params))
-		for k, vals := range params {
-			if len(vals) == 1 {
-				obj[k] = vals[0]
-			} else {
-				obj[k] = vals
-			}
-		}
-		var err error
-		if body, err = json.Marshal(obj); err != nil {
-			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
-		}
-		contentType = "application/json"
-	default:
-		body = []byte(params.Encode())
-		contentType = "application/x-www-form-urlencoded"
+	body, contentType, err := p.body(r)
+	if err != nil {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -150,4 +151,26 @@ func TestRequestEncoding(t *testing.T) {
 	require.NoError(t, err)
 	_, err = bad.NewTokenRequest(context.Background(), &client.TokenRequest{Grant: client.GrantRefreshToken})
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
+}
+
+// The lean form encoder and Params agree on every grant.
+func TestFormBodyMatchesParams(t *testing.T) {
+	t.Parallel()
+	p, err := providers.New(providers.Spec{Name: "x", TokenURL: "https://a.example.com/token"})
+	require.NoError(t, err)
+	reqs := []*client.TokenRequest{
+		{Grant: client.GrantAuthorizationCode, ClientID: "id&x", ClientSecret: "s=1 2", Code: "c+/", RedirectURL: "https://a/cb?x=1", CodeVerifier: "v"},
+		{Grant: client.GrantRefreshToken, ClientID: "id", RefreshToken: "r%", Scopes: []string{"a", "b"}},
+		{Grant: client.GrantTokenExchange, ClientID: "id", ClientSecret: "s", Exchange: &client.TokenExchangeRequest{
+			SubjectToken: "st", SubjectTokenType: client.TokenTypeJWT, ActorToken: "at", ActorTokenType: client.TokenTypeJWT,
+			Audience: []string{"a1", "a2"}, Resource: []string{"r1"}}},
+	}
+	for _, r := range reqs {
+		req, err := p.NewTokenRequest(context.Background(), r)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(req.Body)
+		got, err := url.ParseQuery(string(body))
+		require.NoError(t, err)
+		assert.Equal(t, p.Params(r), got, r.Grant)
+	}
 }
