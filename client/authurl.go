@@ -43,7 +43,7 @@ func (c *Client) AuthCodeURL(state string, opts ...AuthURLOption) (string, error
 		return "", errors.New("oauthx: AuthCodeURL needs a non-empty state")
 	}
 	ap, ok := c.provider.(AuthURLProvider)
-	if !ok {
+	if !ok || ap.AuthURL() == "" {
 		return "", errors.New("oauthx: provider " + c.provider.Name() + " has no authorization endpoint")
 	}
 	u, err := url.Parse(ap.AuthURL())

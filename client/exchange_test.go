@@ -306,3 +306,13 @@ func TestAuthorizeRoundTripWithFake(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, fake.Stats().CodeExchanges)
 }
+
+func TestAuthCodeURLWithoutEndpoint(t *testing.T) {
+	t.Parallel()
+	p, err := providers.New(providers.Spec{Name: "noauth", TokenURL: "https://a.example.com/token"})
+	require.NoError(t, err)
+	c, err := client.New(client.Config{Provider: p, ClientID: "id"})
+	require.NoError(t, err)
+	_, err = c.AuthCodeURL("state")
+	assert.ErrorContains(t, err, "no authorization endpoint")
+}
