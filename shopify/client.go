@@ -34,13 +34,14 @@ type Config struct {
 	// environment. Each must be a lowercase domain name.
 	ShopDomains []string
 
-	// InsecureTokenEndpoint is for tests only. When set, token requests go
-	// to InsecureTokenEndpoint + "/" + shop + "/admin/oauth/access_token"
-	// instead of https://{shop}/admin/oauth/access_token: point it at a
-	// providertest.Shopify fake. The shop is still validated, and the
-	// endpoint must be https:// or plain http:// to a loopback host. Never
-	// set it in production: the client secret goes wherever it points.
-	InsecureTokenEndpoint string
+	// InsecureShopBaseURL is for tests only. When set, a shop's URLs are
+	// InsecureShopBaseURL + "/" + shop + "/admin/…" instead of
+	// https://{shop}/admin/…: the token endpoint, AdminURL and the hosts
+	// AdminClient sends access tokens to. Point it at a providertest.Shopify
+	// fake. Shops are still validated, and it must be https:// or plain
+	// http:// to a loopback host. Never set it in production: the client
+	// secret and access tokens go wherever it points.
+	InsecureShopBaseURL string
 }
 
 // Client makes Shopify token calls for one app. It is safe for concurrent
@@ -51,7 +52,7 @@ type Client struct {
 	shops     *shopRules
 	tolerance time.Duration
 	now       func() time.Time
-	base      *url.URL // InsecureTokenEndpoint, parsed
+	base      *url.URL // InsecureShopBaseURL, parsed
 
 	exchanges group[*client.Session]
 	refreshes group[*client.Session]
@@ -81,16 +82,16 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	case sc.tolerance < 0:
 		sc.tolerance = 0
 	}
-	if cfg.InsecureTokenEndpoint != "" {
-		u, err := url.Parse(strings.TrimRight(cfg.InsecureTokenEndpoint, "/"))
+	if cfg.InsecureShopBaseURL != "" {
+		u, err := url.Parse(strings.TrimRight(cfg.InsecureShopBaseURL, "/"))
 		if err != nil {
-			return nil, errors.New("shopify: InsecureTokenEndpoint is not a URL")
+			return nil, errors.New("shopify: InsecureShopBaseURL is not a URL")
 		}
 		if err := client.CheckEndpoint(u); err != nil {
 			return nil, err
 		}
 		if u.RawQuery != "" || u.Fragment != "" {
-			return nil, errors.New("shopify: InsecureTokenEndpoint must have no query or fragment")
+			return nil, errors.New("shopify: InsecureShopBaseURL must have no query or fragment")
 		}
 		sc.base = u
 	}
@@ -141,17 +142,29 @@ func (c *Client) GoString() string { return c.String() }
 
 // tokenURL is the token endpoint of a shop that passed validation.
 func (c *Client) tokenURL(tenant string) (string, error) {
-	shop, err := c.shops.sanitize(tenant)
+	return c.AdminURL(tenant, "oauth/access_token")
+}
+
+// AdminURL returns https://{shop}/admin/{path} for a shop that passes
+// SanitizeShop (under InsecureShopBaseURL when that is set). path is
+// relative to /admin/, e.g. "api/2025-01/shop.json"; it may not contain
+// "..", a query or a fragment.
+func (c *Client) AdminURL(shop, path string) (string, error) {
+	s, err := c.shops.sanitize(shop)
 	if err != nil {
 		return "", err
 	}
+	path = strings.TrimPrefix(path, "/")
+	if strings.Contains(path, "..") || strings.ContainsAny(path, "?#\\%") {
+		return "", errors.New("shopify: AdminURL path must be a plain relative path")
+	}
 	if c.base != nil {
 		u := *c.base
-		u.Path = u.Path + "/" + shop + "/admin/oauth/access_token"
+		u.Path = u.Path + "/" + s + "/admin/" + path
 		u.RawPath = ""
 		return u.String(), nil
 	}
-	return (&url.URL{Scheme: "https", Host: shop, Path: "/admin/oauth/access_token"}).String(), nil
+	return (&url.URL{Scheme: "https", Host: s, Path: "/admin/" + path}).String(), nil
 }
 
 // Format makes every fmt verb print the redacted form.

@@ -33,11 +33,11 @@ func setup(t *testing.T, opts ...client.Option) (*providertest.Shopify, *shopify
 	t.Cleanup(fake.Close)
 	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 50*time.Millisecond)}, opts...)
 	c, err := shopify.New(shopify.Config{
-		APIKey:                testAPIKey,
-		APISecret:             testAPISecret,
-		Scopes:                []string{"read_products"},
-		Now:                   fixedClock,
-		InsecureTokenEndpoint: fake.URL,
+		APIKey:              testAPIKey,
+		APISecret:           testAPISecret,
+		Scopes:              []string{"read_products"},
+		Now:                 fixedClock,
+		InsecureShopBaseURL: fake.URL,
 	}, opts...)
 	require.NoError(t, err)
 	return fake, c
