@@ -26,7 +26,7 @@ import (
 //
 // Since it listens on 127.0.0.1, the shop is the first path segment:
 // POST {URL}/{shop}/admin/oauth/access_token. Give URL to
-// shopify.Config.InsecureTokenEndpoint. It also serves
+// shopify.Config.InsecureShopBaseURL. It also serves
 // /admin/oauth/access_token with the shop taken from the Host header, for
 // clients that reach it through a proxy.
 //
@@ -47,7 +47,7 @@ import (
 // GET {URL}/{shop}/admin/api/{version}/shop.json answers a request that
 // authenticates with a live X-Shopify-Access-Token for that shop.
 type Shopify struct {
-	// URL is the base URL: give it to shopify.Config.InsecureTokenEndpoint.
+	// URL is the base URL: give it to shopify.Config.InsecureShopBaseURL.
 	URL string
 	// APIKey and APISecret are the app credentials the fake accepts; the
 	// secret also signs session tokens.
