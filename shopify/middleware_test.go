@@ -195,19 +195,22 @@ func TestMiddlewareRefreshesExpiringToken(t *testing.T) {
 func TestMiddlewareConcurrentRequestsExchangeOnce(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, shopify.MiddlewareConfig{Expiring: true})
-	a.fake.Fail(providertest.Slow(200 * time.Millisecond))
+	a.fake.Fail(providertest.Slow(time.Second))
 	const n = 24
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	bodies := make([]string, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			resp, body := a.get(t, a.fake.SessionToken(testShop, int64(i+1)), "") // distinct session tokens
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			bodies[i] = body
 		}()
 	}
+	close(start)
 	wg.Wait()
 	assert.Equal(t, 1, a.fake.Stats().Requests)
 	assert.Zero(t, a.fake.Stats().Revoked)

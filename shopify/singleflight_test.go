@@ -17,20 +17,23 @@ import (
 func TestExchangeTokenSingleFlight(t *testing.T) {
 	t.Parallel()
 	fake, c := setup(t)
-	fake.Fail(providertest.Slow(300 * time.Millisecond)) // keep the first request in flight
+	fake.Fail(providertest.Slow(time.Second)) // keep the first request in flight
 	st := fake.SessionToken(testShop, 42)
 	const n = 32
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	sessions := make([]*client.Session, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			sessions[i], errs[i] = c.ExchangeToken(context.Background(),
 				shopify.TokenExchangeParams{SessionToken: st, Expiring: true})
 		}()
 	}
+	close(start)
 	wg.Wait()
 	for i := range n {
 		require.NoError(t, errs[i])
@@ -72,17 +75,20 @@ func TestRefreshSingleFlight(t *testing.T) {
 	fake, c := setup(t)
 	s, err := c.ExchangeToken(context.Background(), shopify.TokenExchangeParams{SessionToken: fake.SessionToken(testShop, 1), Expiring: true})
 	require.NoError(t, err)
-	fake.Fail(providertest.Slow(300 * time.Millisecond))
+	fake.Fail(providertest.Slow(time.Second))
 	const n = 16
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			_, errs[i] = c.Refresh(context.Background(), s)
 		}()
 	}
+	close(start)
 	wg.Wait()
 	for _, err := range errs {
 		require.NoError(t, err)
