@@ -204,7 +204,8 @@ func (f *Shopify) Stats() ShopifyStats {
 	return f.stats
 }
 
-// Requests returns the token requests received so far, in order.
+// Requests returns the token requests received so far, in order. The fake
+// keeps them all, secrets included: it is for tests.
 func (f *Shopify) Requests() []ShopifyRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -126,7 +126,8 @@ func (c *Client) SanitizeShop(shop string) (string, error) { return c.shops.sani
 
 // TokenClient returns the underlying client.Client, e.g. for
 // tokenstore.NewTokenSource. Its Refresh goes through the same provider
-// adapter, so the same shop validation and expiry rules apply.
+// adapter, so the same shop validation and expiry rules apply. Its raw
+// ExchangeToken does not verify session tokens: use Client.ExchangeToken.
 func (c *Client) TokenClient() *client.Client { return c.c }
 
 // APIKey returns the app's API key.
