@@ -1,0 +1,172 @@
+package shopify
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// ProviderName is Session.Provider for Shopify sessions.
+const ProviderName = "shopify"
+
+// Config is a Shopify app's credentials and settings.
+type Config struct {
+	// APIKey is the app's client id. Required.
+	APIKey string
+	// APISecret is the app's client secret; it also signs session tokens.
+	// Required. Never printed.
+	APISecret string
+	// Scopes are the access scopes the app asks for (authorize URLs).
+	Scopes []string
+	// Now is the clock for session-token checks and token lifetimes. Nil:
+	// time.Now.
+	Now func() time.Time
+
+	// ClockTolerance is how far a session token's exp and nbf may be off.
+	// Zero means DefaultClockTolerance (10 s); a negative value means none.
+	ClockTolerance time.Duration
+	// ShopDomains are domains accepted for shops in addition to
+	// DefaultShopDomains, e.g. a custom domain of a Shopify Plus test
+	// environment. Each must be a lowercase domain name.
+	ShopDomains []string
+
+	// InsecureShopBaseURL is for tests only. When set, a shop's URLs are
+	// InsecureShopBaseURL + "/" + shop + "/admin/…" instead of
+	// https://{shop}/admin/…: the token endpoint, AdminURL and the hosts
+	// AdminClient sends access tokens to. Point it at a providertest.Shopify
+	// fake. Shops are still validated, and it must be https:// or plain
+	// http:// to a loopback host. Never set it in production: the client
+	// secret and access tokens go wherever it points.
+	InsecureShopBaseURL string
+}
+
+// Client makes Shopify token calls for one app. It is safe for concurrent
+// use. Printing it never shows the secret.
+type Client struct {
+	cfg       Config
+	c         *client.Client
+	shops     *shopRules
+	tolerance time.Duration
+	now       func() time.Time
+	base      *url.URL // InsecureShopBaseURL, parsed
+
+	exchanges group[*client.Session]
+	refreshes group[*client.Session]
+}
+
+// New checks cfg and returns a Client. opts are the client package's
+// options (WithHTTPClient, WithRetryMax, WithLogger, …); cfg.Now, when
+// set, is applied as client.WithClock before them.
+func New(cfg Config, opts ...client.Option) (*Client, error) {
+	if cfg.APIKey == "" {
+		return nil, errors.New("shopify: Config.APIKey is required")
+	}
+	if cfg.APISecret == "" {
+		return nil, errors.New("shopify: Config.APISecret is required")
+	}
+	shops, err := newShopRules(cfg.ShopDomains)
+	if err != nil {
+		return nil, err
+	}
+	sc := &Client{shops: shops, now: cfg.Now, tolerance: cfg.ClockTolerance}
+	if sc.now == nil {
+		sc.now = time.Now
+	}
+	switch {
+	case sc.tolerance == 0:
+		sc.tolerance = DefaultClockTolerance
+	case sc.tolerance < 0:
+		sc.tolerance = 0
+	}
+	if cfg.InsecureShopBaseURL != "" {
+		u, err := url.Parse(strings.TrimRight(cfg.InsecureShopBaseURL, "/"))
+		if err != nil {
+			return nil, errors.New("shopify: InsecureShopBaseURL is not a URL")
+		}
+		if err := client.CheckEndpoint(u); err != nil {
+			return nil, err
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return nil, errors.New("shopify: InsecureShopBaseURL must have no query or fragment")
+		}
+		sc.base = u
+	}
+	cfg.Scopes = append([]string(nil), cfg.Scopes...)
+	cfg.ShopDomains = append([]string(nil), cfg.ShopDomains...)
+	sc.cfg = cfg
+
+	all := make([]client.Option, 0, len(opts)+1)
+	if cfg.Now != nil {
+		all = append(all, client.WithClock(cfg.Now))
+	}
+	all = append(all, opts...)
+	p, err := newProvider(sc)
+	if err != nil {
+		return nil, err
+	}
+	sc.c, err = client.New(client.Config{
+		Provider:     p,
+		ClientID:     cfg.APIKey,
+		ClientSecret: cfg.APISecret,
+		Scopes:       cfg.Scopes,
+	}, all...)
+	if err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// SanitizeShop is the package's SanitizeShop, also accepting the
+// Config.ShopDomains.
+func (c *Client) SanitizeShop(shop string) (string, error) { return c.shops.sanitize(shop) }
+
+// TokenClient returns the underlying client.Client, e.g. for
+// tokenstore.NewTokenSource. Its Refresh goes through the same provider
+// adapter, so the same shop validation and expiry rules apply. Its raw
+// ExchangeToken does not verify session tokens: use Client.ExchangeToken.
+func (c *Client) TokenClient() *client.Client { return c.c }
+
+// APIKey returns the app's API key.
+func (c *Client) APIKey() string { return c.cfg.APIKey }
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	return "shopify.Client{APIKey: " + c.cfg.APIKey + ", APISecret: " + client.Fingerprint(c.cfg.APISecret) + "}"
+}
+
+// GoString is the %#v form: the same as String.
+func (c *Client) GoString() string { return c.String() }
+
+// tokenURL is the token endpoint of a shop that passed validation.
+func (c *Client) tokenURL(tenant string) (string, error) {
+	return c.AdminURL(tenant, "oauth/access_token")
+}
+
+// AdminURL returns https://{shop}/admin/{path} for a shop that passes
+// SanitizeShop (under InsecureShopBaseURL when that is set). path is
+// relative to /admin/, e.g. "api/2025-01/shop.json"; it may not contain
+// "..", a query or a fragment.
+func (c *Client) AdminURL(shop, path string) (string, error) {
+	s, err := c.shops.sanitize(shop)
+	if err != nil {
+		return "", err
+	}
+	path = strings.TrimPrefix(path, "/")
+	if strings.Contains(path, "..") || strings.ContainsAny(path, "?#\\%") {
+		return "", errors.New("shopify: AdminURL path must be a plain relative path")
+	}
+	if c.base != nil {
+		u := *c.base
+		u.Path = u.Path + "/" + s + "/admin/" + path
+		u.RawPath = ""
+		return u.String(), nil
+	}
+	return (&url.URL{Scheme: "https", Host: s, Path: "/admin/" + path}).String(), nil
+}
+
+// Format makes every fmt verb print the redacted form.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }

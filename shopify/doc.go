@@ -1,0 +1,24 @@
+// Package shopify is the client side of Shopify's OAuth for embedded apps:
+// session-token verification, token exchange (RFC 8693) for online and
+// offline access tokens, expiring offline tokens with refresh and
+// migration, the authorization-code grant, shop-domain validation, an
+// embedded-app middleware for net/http and an Admin API transport.
+//
+// It is built to be safer than a port of the official JS library:
+//
+//   - No request ever goes to a host that did not pass [SanitizeShop]: the
+//     client secret travels in the body of every token request.
+//   - Session tokens are verified locally (HS256 only, constant-time HMAC,
+//     aud, exp/nbf with a clock tolerance, dest and iss naming one valid
+//     shop) before anything is sent, and every rejection has its own
+//     sentinel error.
+//   - No error text contains a session token, access token, refresh token or
+//     the app secret.
+//   - Concurrent exchanges of one session token share one request, and the
+//     middleware exchanges or refreshes a shop's offline token once however
+//     many requests arrive together (a new expiring token revokes the
+//     previous one, so two exchanges in parallel would cost a session).
+//
+// Token endpoint: POST https://{shop}/admin/oauth/access_token with a JSON
+// body (https://shopify.dev/docs/apps/build/authentication-authorization).
+package shopify
