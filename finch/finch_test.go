@@ -670,7 +670,7 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	defer mu.Unlock()
 	require.Len(t, saved, 1)
 	assert.Equal(t, []string{"company", "directory"}, finch.Products(saved[0]))
-	assert.Equal(t, "finch", finch.ConnectionType(saved[0]))
+	assert.Equal(t, "sandbox", finch.ClientType(saved[0]))
 	assert.True(t, fake.AccessTokenValid(saved[0].AccessToken))
 
 	_, err = finch.ConnectURLFor(c, finch.ConnectParams{ClientID: "other", RedirectURL: "x", Products: []string{"a"}, State: "s"})

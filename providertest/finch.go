@@ -394,7 +394,8 @@ func (f *Finch) authorize(w http.ResponseWriter, r *http.Request) {
 	conn := FinchConnection{Products: strings.Fields(q.Get("products"))}
 	if q.Get("sandbox") != "" {
 		conn.ClientType = "sandbox"
-		conn.ConnectionType = q.Get("sandbox")
+	} else {
+		conn.ClientType = "production"
 	}
 	code := f.IssueCodeFor(redirect, conn)
 	tq := target.Query()
