@@ -259,8 +259,10 @@ func (e *CallbackError) Unwrap() error { return e.Err }
 func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	// GET only: a HEAD (link prefetchers, scanners) must not spend the
+	// state and the code.
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
 		h.fail(w, r, &CallbackError{StatusCode: http.StatusMethodNotAllowed, Reason: "method not allowed"})
 		return
 	}

@@ -292,7 +292,16 @@ func TestCallbackDefaultErrorPage(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-	assert.Equal(t, "GET, HEAD", resp.Header.Get("Allow"))
+	assert.Equal(t, "GET", resp.Header.Get("Allow"))
+
+	// A HEAD does not spend the state.
+	st2, err := states.Begin("", false)
+	require.NoError(t, err)
+	resp, err = http.Head(srv.URL + "/callback?" + url.Values{"state": {st2.State}, "code": {fake.IssueCode(callbackRedirect)}}.Encode())
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, 1, states.Len())
 }
 
 func TestNewCallbackHandlerValidates(t *testing.T) {

@@ -11,11 +11,16 @@ import (
 
 // Scopes Passport offers.
 const (
-	ScopeOpenID            = "openid"
-	ScopeEmail             = "email"
-	ScopeProfile           = "profile"
+	// ScopeOpenID asks for an id_token; AuthCodeURL always adds it.
+	ScopeOpenID = "openid"
+	// ScopeEmail asks for the user's email address.
+	ScopeEmail = "email"
+	// ScopeProfile asks for the user's name and picture.
+	ScopeProfile = "profile"
+	// ScopeConnectedAccounts asks for the accounts linked to the identity.
 	ScopeConnectedAccounts = "connected_accounts"
-	ScopeERC4337           = "erc_4337"
+	// ScopeERC4337 asks for the user's smart contract wallets.
+	ScopeERC4337 = "erc_4337"
 )
 
 // AuthParams are the per-login parts of a Passport authorize URL.

@@ -597,3 +597,16 @@ func s256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// RFC 6749 error bodies map by their code, not by their message.
+func TestOAuthShapedErrors(t *testing.T) {
+	t.Parallel()
+	fake := providertest.NewPassport()
+	t.Cleanup(fake.Close)
+	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)),
+		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret})
+	require.NoError(t, err)
+	fake.Fail(providertest.Raw(400, "application/json", `{"error":"invalid_grant","error_description":"code issued to another client"}`))
+	_, err = c.ExchangeCode(context.Background(), fake.IssueCode(""))
+	require.ErrorIs(t, err, client.ErrReauthorize)
+}

@@ -155,7 +155,9 @@ func (p *passportProvider) ParseTokenResponse(r *client.TokenRequest, resp *clie
 	}
 	s, err := p.p.ParseTokenResponse(r, resp)
 	var e *client.Error
-	if err != nil && errors.As(err, &e) && e.Code != "" {
+	// Only Rollup's own upper-case codes (BAD_REQUEST, UNAUTHORIZED) need
+	// their message read; RFC 6749 codes map by themselves.
+	if err != nil && errors.As(err, &e) && e.Code != "" && e.Code == strings.ToUpper(e.Code) {
 		if kind := rollupKind(e.Description); kind != nil {
 			e.Kind = kind
 		}

@@ -166,7 +166,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*IDToken, error) {
 }
 
 // VerifySession verifies s's id_token and checks that it names s's
-// Subject.
+// Subject. An id_token proves the sign-in, not the session: it expires (an
+// hour, for Passport) and a refresh does not renew it, so verify it when
+// the user signs in, not on every request.
 func (v *Verifier) VerifySession(ctx context.Context, s *client.Session) (*IDToken, error) {
 	if s == nil || s.IDToken == "" {
 		return nil, &VerifyError{Reason: "session has no id_token"}
