@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -363,4 +364,46 @@ func TestMemoryStates(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrInvalidState)
 	assert.Error(t, m.Put(&client.AuthState{State: "short"}))
 	assert.Error(t, m.Put(nil))
+}
+
+// Failures are logged without the code, the secret or any token, even
+// when the provider echoes them.
+func TestCallbackLogsNoSecrets(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	cs := setupCallback(t, func(cfg *client.CallbackConfig) {
+		cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.OnError = nil
+	})
+	code := cs.fake.IssueCode(callbackRedirect)
+	cs.fake.Fail(providertest.Raw(400, "application/json",
+		`{"error":"invalid_grant","error_description":"code `+code+` and secret `+cs.fake.ClientSecret+` rejected"}`))
+	st, err := cs.states.Begin("", false)
+	require.NoError(t, err)
+	resp, body := cs.get(t, url.Values{"state": {st.State}, "code": {code}})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	logged := buf.String()
+	assert.Contains(t, logged, "callback failed")
+	assert.Contains(t, logged, "<redacted>")
+	for _, secret := range []string{code, cs.fake.ClientSecret, st.State} {
+		assert.NotContains(t, logged, secret)
+		assert.NotContains(t, body, secret)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
