@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startApp serves the example with -fake on a loopback port.
+func startApp(t *testing.T, st store) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(nil)
+	require.NoError(t, srv.Listener.Close())
+	srv.Listener = l
+	a, cleanup, err := newApp(config{publicURL: "http://" + l.Addr().String(), products: "company,directory",
+		sandbox: "finch", fake: true}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	t.Cleanup(cleanup)
+	srv.Config.Handler = a.routes()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, hc *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := hc.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// flow connects, lists, introspects and disconnects through the pages.
+func flow(t *testing.T, st store) {
+	srv := startApp(t, st)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+
+	// /connect → fake Connect → /callback → saved → / lists it.
+	status, body := get(t, hc, srv.URL+"/connect")
+	require.Equal(t, http.StatusOK, status, body)
+	ids, err := st.List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+	assert.Contains(t, body, ids[0])
+	assert.Contains(t, body, "[company directory]")
+	s, err := st.Load(context.Background(), ids[0])
+	require.NoError(t, err)
+	assert.NotContains(t, body, s.AccessToken)
+
+	status, body = get(t, hc, srv.URL+"/introspect?id="+ids[0])
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, "status connected")
+
+	// A forged callback is refused.
+	status, body = get(t, hc, srv.URL+"/callback?code=x&state=forged")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, "state")
+
+	resp, err := hc.Post(srv.URL+"/disconnect?id="+ids[0], "text/plain", strings.NewReader(""))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	ids, err = st.List(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+}
+
+func TestFlowInMemory(t *testing.T) { flow(t, newMemoryStore()) }
+
+func TestFlowRedis(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	t.Cleanup(func() { _ = rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		if os.Getenv("OAUTHX_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("Redis on 127.0.0.1:6379 is required: %v", err)
+		}
+		t.Skipf("Redis on 127.0.0.1:6379 is not reachable: %v", err)
+	}
+	prefix := "oauthx-test:finch-example:" + time.Now().Format("150405.000000") + ":"
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
+		if len(keys) > 0 {
+			_ = rdb.Del(context.Background(), keys...).Err()
+		}
+	})
+	flow(t, &redisStore{rdb: rdb, prefix: prefix})
+}
+
+func TestNeedsCredentialsWithoutFake(t *testing.T) {
+	_, _, err := newApp(config{publicURL: "http://127.0.0.1:1"}, newMemoryStore(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-fake")
+}

@@ -1,0 +1,105 @@
+package finch
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// Sandbox values for ConnectParams.Sandbox.
+const (
+	// SandboxFinch connects to Finch's own sandbox with made-up data.
+	SandboxFinch = "finch"
+	// SandboxProvider connects to a provider's sandbox account.
+	SandboxProvider = "provider"
+)
+
+// ConnectParams are the query parameters of a Finch Connect URL.
+type ConnectParams struct {
+	// ClientID is the Finch application's client id. Required.
+	ClientID string
+	// RedirectURL is where Connect sends the user back with ?code=…&state=….
+	// Required; the code exchange must send the same one.
+	RedirectURL string
+	// Products are the requested products ("company", "directory",
+	// "individual", "employment", "payment", "pay_statement", "benefits",
+	// …). At least one is required; they are sent space-separated.
+	Products []string
+	// State is the unguessable value the callback checks. Required.
+	State string
+	// Sandbox is "", SandboxFinch or SandboxProvider.
+	Sandbox string
+	// Extra holds other Connect parameters (payroll_provider, manual,
+	// connection_id for reauthentication, …).
+	Extra url.Values
+}
+
+// ConnectURL returns the Finch Connect URL to send the user to:
+// {connect}?client_id&products&redirect_uri&sandbox&state. The Connect URL
+// comes from opts (WithConnectURL; default DefaultConnectURL).
+func ConnectURL(p ConnectParams, opts ...Option) (string, error) {
+	cfg := config{connectURL: DefaultConnectURL}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return connectURL(cfg.connectURL, p)
+}
+
+// ConnectURLFor is ConnectURL with the Connect URL of c's Finch provider
+// and c's client id (p.ClientID, if set, must match it).
+func ConnectURLFor(c *client.Client, p ConnectParams) (string, error) {
+	fp, err := providerOf(c)
+	if err != nil {
+		return "", err
+	}
+	if p.ClientID == "" {
+		p.ClientID = c.ClientID()
+	} else if p.ClientID != c.ClientID() {
+		return "", errors.New("finch: ConnectParams.ClientID differs from the client's")
+	}
+	return connectURL(fp.cfg.connectURL, p)
+}
+
+func connectURL(base string, p ConnectParams) (string, error) {
+	switch {
+	case p.ClientID == "":
+		return "", errors.New("finch: Connect URL needs a client id")
+	case p.RedirectURL == "":
+		return "", errors.New("finch: Connect URL needs a redirect URL")
+	case p.State == "":
+		return "", errors.New("finch: Connect URL needs a non-empty state")
+	case len(p.Products) == 0:
+		return "", errors.New("finch: Connect URL needs at least one product")
+	case p.Sandbox != "" && p.Sandbox != SandboxFinch && p.Sandbox != SandboxProvider:
+		return "", errors.New("finch: Sandbox must be \"\", \"finch\" or \"provider\"")
+	}
+	for _, pr := range p.Products {
+		if pr == "" || strings.ContainsAny(pr, " \t\r\n") {
+			return "", errors.New("finch: empty product or product with white space")
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", errors.New("finch: bad Connect URL")
+	}
+	if err := client.CheckEndpoint(u); err != nil {
+		return "", err
+	}
+	q := u.Query()
+	for k, vals := range p.Extra {
+		q[k] = append([]string(nil), vals...)
+	}
+	q.Set("client_id", p.ClientID)
+	q.Set("products", strings.Join(p.Products, " "))
+	q.Set("redirect_uri", p.RedirectURL)
+	if p.Sandbox != "" {
+		q.Set("sandbox", p.Sandbox)
+	}
+	q.Set("state", p.State)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}

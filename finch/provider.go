@@ -1,0 +1,235 @@
+// Package finch adapts Finch's token endpoint (https://developer.tryfinch.com)
+// to oauthx: the code exchange of Finch Connect, the connection details it
+// returns, the Connect URL, and the two calls a Finch app must offer
+// besides — Disconnect and Introspect.
+//
+// Finch access tokens never expire (until the connection is disconnected)
+// and come without a refresh token, so a Finch Session has a zero Expiry,
+// no refresh token, and is never refreshed: a refresh is refused before
+// anything is sent.
+//
+//	c, err := client.New(client.Config{
+//		Provider:     finch.Provider(),
+//		ClientID:     os.Getenv("FINCH_CLIENT_ID"),
+//		ClientSecret: os.Getenv("FINCH_CLIENT_SECRET"),
+//		RedirectURL:  "https://app.example.com/callback",
+//	})
+//	s, err := c.ExchangeCode(ctx, code) // s.Subject is the connection id
+package finch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
+)
+
+// Defaults.
+const (
+	// DefaultBaseURL is Finch's API host; the token endpoint is
+	// {base}/auth/token.
+	DefaultBaseURL = "https://api.tryfinch.com"
+	// DefaultAPIVersion is sent as the Finch-API-Version header.
+	DefaultAPIVersion = "2020-09-17"
+	// DefaultConnectURL is Finch Connect's authorize page.
+	DefaultConnectURL = "https://connect.tryfinch.com/authorize"
+	// Name is the provider name: Session.Provider and Error.Provider.
+	Name = "finch"
+	// APIVersionHeader is the header that selects Finch's API version.
+	APIVersionHeader = "Finch-API-Version"
+)
+
+// Option configures Provider.
+type Option func(*config)
+
+type config struct {
+	baseURL    string
+	apiVersion string
+	connectURL string
+}
+
+// WithBaseURL sets the API base URL (default DefaultBaseURL): a sandbox,
+// a proxy, or a providertest.Finch in tests. It must be https://, or
+// http:// to a loopback host.
+func WithBaseURL(u string) Option {
+	return func(c *config) { c.baseURL = strings.TrimRight(u, "/") }
+}
+
+// WithAPIVersion sets the Finch-API-Version header (default
+// DefaultAPIVersion).
+func WithAPIVersion(v string) Option { return func(c *config) { c.apiVersion = v } }
+
+// WithConnectURL sets the Finch Connect authorize URL (default
+// DefaultConnectURL).
+func WithConnectURL(u string) Option { return func(c *config) { c.connectURL = u } }
+
+// finchProvider is the client.Provider Provider returns.
+type finchProvider struct {
+	p   *providers.Provider // nil when the options were bad (err says why)
+	err error
+	cfg config
+}
+
+// Provider returns the Finch adapter for client.New: POST {base}/auth/token
+// with a JSON body {client_id, client_secret, code, redirect_uri} (the
+// redirect_uri only when one is configured or given), no grant_type, and
+// the Finch-API-Version header.
+//
+// The Session's Subject is the connection id (its ID "finch:<connection
+// id>"), its Expiry is zero (never), and the response's other fields are
+// in Extra, read with ConnectionOf. Finch errors {code, name, finch_code,
+// message} map to the client sentinels: invalid_grant_error and
+// reauthenticate_user to ErrReauthorize, invalid_client_error to
+// ErrInvalidClient, 429 to ErrRateLimited (with Retry-After).
+//
+// A bad option (e.g. a plain-http base URL) is reported by client.New.
+func Provider(opts ...Option) client.Provider {
+	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, connectURL: DefaultConnectURL}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	spec := providers.Spec{
+		Name:          Name,
+		TokenURL:      cfg.baseURL + "/auth/token",
+		AuthURL:       cfg.connectURL,
+		Encoding:      providers.JSON,
+		ClientAuth:    providers.AuthInBody,
+		Header:        http.Header{APIVersionHeader: {cfg.apiVersion}},
+		OmitGrantType: []string{client.GrantAuthorizationCode},
+		EncodeHook:    encodeHook,
+		ErrorShapes:   []providers.ErrorShape{errorShape, providers.OAuthErrors},
+		ErrorCodes:    errorCodes,
+		Expiry:        providers.Never,
+		Finish:        finish,
+	}
+	fp := &finchProvider{cfg: cfg}
+	if fp.err = cfg.validate(); fp.err == nil {
+		fp.p, fp.err = providers.New(spec)
+	}
+	return fp
+}
+
+func (c config) validate() error {
+	if err := checkURL("base URL", c.baseURL); err != nil {
+		return err
+	}
+	if err := checkURL("Connect URL", c.connectURL); err != nil {
+		return err
+	}
+	if c.apiVersion == "" || strings.ContainsAny(c.apiVersion, "\r\n") {
+		return errors.New("finch: empty or malformed API version")
+	}
+	return nil
+}
+
+// Validate implements client.Validator: client.New reports bad options.
+func (p *finchProvider) Validate() error { return p.err }
+
+// Name implements client.Provider.
+func (p *finchProvider) Name() string { return Name }
+
+// AuthURL implements client.AuthURLProvider: the Connect URL. Prefer
+// ConnectURL, which sends Connect's own parameters (products, sandbox).
+func (p *finchProvider) AuthURL() string { return p.cfg.connectURL }
+
+// ParseTokenResponse implements client.Provider.
+func (p *finchProvider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
+	if p.err != nil {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
+	}
+	return p.p.ParseTokenResponse(r, resp)
+}
+
+func checkURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return errors.New("finch: bad " + what)
+	}
+	if err := client.CheckEndpoint(u); err != nil {
+		return errors.New("finch: " + what + ": " + err.Error())
+	}
+	return nil
+}
+
+// NewTokenRequest implements client.Provider. Finch has no refresh grant
+// and no token exchange: those are refused here, before anything is sent.
+func (p *finchProvider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) (*http.Request, error) {
+	if r.Grant != client.GrantAuthorizationCode {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest,
+			Description: "finch: tokens never expire and cannot be refreshed or exchanged (grant " + r.Grant + "); reconnect through Finch Connect instead"}
+	}
+	if p.err != nil {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
+	}
+	return p.p.NewTokenRequest(ctx, r)
+}
+
+// encodeHook refuses what Finch's token endpoint does not take, rather
+// than sending a field it would reject.
+func encodeHook(r *client.TokenRequest, params url.Values) error {
+	if r.CodeVerifier != "" {
+		return errors.New("finch: the token endpoint does not support PKCE (code_verifier)")
+	}
+	if len(r.Scopes) > 0 {
+		return errors.New("finch: scopes are chosen as products in the Connect URL, not in the code exchange")
+	}
+	params.Del("scope")
+	return nil
+}
+
+var errorCodes = map[string]error{
+	"invalid_grant_error":       client.ErrReauthorize,
+	"reauthenticate_user":       client.ErrReauthorize,
+	"invalid_client_error":      client.ErrInvalidClient,
+	"rate_limit_exceeded_error": client.ErrRateLimited,
+}
+
+// errorShape reads Finch's {code:int, name, finch_code?, message}. The
+// error's Code is the most specific name oauthx knows: finch_code when it
+// is one of the mapped codes, else name.
+func errorShape(_ int, body map[string]any) (providers.ErrorFields, bool) {
+	name := providers.StringField(body, "name")
+	finchCode := providers.StringField(body, "finch_code")
+	msg := providers.StringField(body, "message")
+	if name == "" && finchCode == "" {
+		return providers.ErrorFields{}, false
+	}
+	f := providers.ErrorFields{Code: name, Description: msg}
+	if finchCode != "" {
+		if _, known := errorCodes[finchCode]; known || name == "" {
+			f.Code = finchCode
+			if name != "" {
+				f.Description = joinDesc(msg, "name "+name)
+			}
+		} else {
+			f.Description = joinDesc(msg, "finch_code "+finchCode)
+		}
+	}
+	return f, true
+}
+
+func joinDesc(msg, extra string) string {
+	if msg == "" {
+		return extra
+	}
+	return msg + " (" + extra + ")"
+}
+
+// finish sets the Subject to the connection id.
+func finish(_ *client.TokenRequest, s *client.Session, raw map[string]any) error {
+	s.Subject = providers.StringField(raw, "connection_id")
+	if s.Subject == "" {
+		// Answers from before connection ids existed name the company.
+		s.Subject = providers.StringField(raw, "company_id")
+	}
+	// Finch issues no refresh token; one in an answer would only make a
+	// token source try a refresh that Finch cannot do.
+	s.RefreshToken = ""
+	return nil
+}
