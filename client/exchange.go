@@ -77,6 +77,11 @@ func (c *Client) Refresh(ctx context.Context, s *Session, opts ...ExchangeOption
 		return nil, c.invalid("nil session")
 	}
 	if s.RefreshToken == "" {
+		if s.NeverExpires() {
+			// Nothing to renew (Finch): not a dead grant, so not ErrReauthorize,
+			// which would make a token source delete a good session.
+			return nil, &Error{Provider: c.provider.Name(), Kind: ErrInvalidRequest, Description: "session " + s.ID + " never expires and has no refresh token: nothing to refresh"}
+		}
 		return nil, &Error{Provider: c.provider.Name(), Kind: ErrReauthorize, Description: "session " + s.ID + " has no refresh token"}
 	}
 	r := c.newRequest(GrantRefreshToken)

@@ -126,10 +126,14 @@ func TestExchangeCodeRejections(t *testing.T) {
 			_, err := c.ExchangeCode(context.Background(), "")
 			return err
 		}, client.ErrInvalidRequest, ""},
-		{"session without refresh token", func(f *providertest.Generic, c *client.Client) error {
-			_, err := c.Refresh(context.Background(), &client.Session{ID: "x", AccessToken: "a"})
+		{"expiring session without refresh token", func(f *providertest.Generic, c *client.Client) error {
+			_, err := c.Refresh(context.Background(), &client.Session{ID: "x", AccessToken: "a", Expiry: time.Now().Add(time.Minute)})
 			return err
 		}, client.ErrReauthorize, ""},
+		{"never-expiring session without refresh token", func(f *providertest.Generic, c *client.Client) error {
+			_, err := c.Refresh(context.Background(), &client.Session{ID: "x", AccessToken: "a"})
+			return err
+		}, client.ErrInvalidRequest, ""},
 		{"nil session", func(f *providertest.Generic, c *client.Client) error {
 			_, err := c.Refresh(context.Background(), nil)
 			return err
