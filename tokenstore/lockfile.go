@@ -16,13 +16,23 @@ import (
 // releases the lock when the process dies, so a crashed holder never
 // leaves it taken.
 func lockFile(ctx context.Context, path string) (Unlock, error) {
+	return lockFileMode(ctx, path, false)
+}
+
+// lockFileMode takes a shared lock when shared is true, else an exclusive
+// one.
+func lockFileMode(ctx context.Context, path string, shared bool) (Unlock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("tokenstore: lock directory: %w", err)
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	delay := time.Millisecond
 	for {
-		ok, err := fl.TryLock()
+		try := fl.TryLock
+		if shared {
+			try = fl.TryRLock
+		}
+		ok, err := try()
 		if err != nil {
 			return nil, fmt.Errorf("tokenstore: lock %s: %w", path, err)
 		}
