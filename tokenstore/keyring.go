@@ -65,10 +65,12 @@ type keyringBackend interface {
 
 type goKeyring struct{}
 
-func (goKeyring) Set(service, user, password string) error { return keyring.Set(service, user, password) }
-func (goKeyring) Get(service, user string) (string, error)  { return keyring.Get(service, user) }
-func (goKeyring) Delete(service, user string) error         { return keyring.Delete(service, user) }
-func (goKeyring) DeleteAll(service string) error            { return keyring.DeleteAll(service) }
+func (goKeyring) Set(service, user, password string) error {
+	return keyring.Set(service, user, password)
+}
+func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (goKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
+func (goKeyring) DeleteAll(service string) error           { return keyring.DeleteAll(service) }
 
 // KeyringOption configures NewKeyring.
 type KeyringOption func(*Keyring) error
