@@ -70,10 +70,7 @@ func (s *sizeChecking) Set(service, user, password string) error {
 func TestKeyringChunksFitPlatformLimits(t *testing.T) {
 	t.Parallel()
 	if err := KeyringAvailable(context.Background(), "oauthx-test", 5*time.Second); err != nil {
-		if os.Getenv("OAUTHX_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("Secret Service required: %v", err)
-		}
-		t.Skipf("skipping: Secret Service (OS keyring) unavailable: %v", err)
+		requireOrSkip(t, err)
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -105,4 +102,14 @@ func TestKeyringChunksFitPlatformLimits(t *testing.T) {
 		_, err := goKeyring{}.Get(k.service, chunkKey(sessionKey(id), slot, 0))
 		require.Error(t, err, "slot %s chunk 0 should be gone", slot)
 	}
+}
+
+// requireOrSkip is storetest.ServiceMissing for this package's internal
+// tests (storetest imports tokenstore).
+func requireOrSkip(t *testing.T, err error) {
+	t.Helper()
+	if os.Getenv("OAUTHX_REQUIRE_SERVICES") == "1" {
+		t.Fatalf("Secret Service (OS keyring) is required (OAUTHX_REQUIRE_SERVICES=1) but unavailable: %v", err)
+	}
+	t.Skipf("skipping: Secret Service (OS keyring) unavailable: %v", err)
 }
