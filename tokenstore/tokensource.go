@@ -27,7 +27,9 @@ const DefaultRefreshTimeout = 2 * time.Minute
 // concurrent use.
 //
 // The fast path, a cached session that is not near expiry, is one atomic
-// load and a clock read: no lock, no allocation. Otherwise:
+// load and a clock read: no lock, no allocation. With the default clock
+// that read is of the monotonic clock, checked against the wall clock
+// at least once a second. Otherwise:
 //
 //  1. one goroutine of the process goes on (single flight); the others
 //     wait for its result;
@@ -52,6 +54,8 @@ type TokenSource struct {
 	cfg    tsConfig
 
 	cur atomic.Pointer[cached]
+	// base anchors monotonic deadlines (default clock only).
+	base time.Time
 
 	mu     sync.Mutex
 	flight *flight
@@ -63,7 +67,17 @@ type cached struct {
 	sess      *client.Session
 	tok       *oauth2.Token
 	refreshAt time.Time // zero: never
+	// monoDeadline is the fast path's deadline on the monotonic clock,
+	// as time since TokenSource.base: refreshAt, but never more than
+	// recheckEvery after the snapshot, so a suspended machine (whose
+	// monotonic clock stops) looks at the wall clock again soon after it
+	// wakes.
+	monoDeadline time.Duration
 }
+
+// recheckEvery bounds how long the fast path trusts the monotonic clock
+// before it compares the wall clock with the session's expiry again.
+const recheckEvery = time.Second
 
 func (c *cached) fresh(now time.Time) bool {
 	return c.refreshAt.IsZero() || now.Before(c.refreshAt)
@@ -78,6 +92,7 @@ type flight struct {
 type tsConfig struct {
 	early   time.Duration
 	now     func() time.Time
+	custom  bool // now was set by WithClock
 	hook    func(context.Context, *client.Session)
 	timeout time.Duration
 }
@@ -99,7 +114,7 @@ func WithEarlyExpiry(d time.Duration) TokenSourceOption {
 func WithClock(now func() time.Time) TokenSourceOption {
 	return func(c *tsConfig) {
 		if now != nil {
-			c.now = now
+			c.now, c.custom = now, true
 		}
 	}
 }
@@ -130,13 +145,34 @@ func NewTokenSource(st Store, c *client.Client, id string, opts ...TokenSourceOp
 			o(&cfg)
 		}
 	}
-	return &TokenSource{store: st, client: c, id: id, cfg: cfg}
+	return &TokenSource{store: st, client: c, id: id, cfg: cfg, base: time.Now()}
+}
+
+// fast returns the cached session if it needs no refresh: an atomic load
+// and one clock read (the monotonic clock alone with the default clock,
+// which costs half of time.Now).
+func (ts *TokenSource) fast() *cached {
+	c := ts.cur.Load()
+	switch {
+	case c == nil:
+		return nil
+	case c.refreshAt.IsZero():
+		return c
+	case !ts.cfg.custom:
+		if time.Since(ts.base) < c.monoDeadline {
+			return c
+		}
+		return nil
+	case ts.cfg.now().Before(c.refreshAt):
+		return c
+	}
+	return nil
 }
 
 // Token implements oauth2.TokenSource. The returned token is shared by
 // every caller until the next refresh: do not modify it.
 func (ts *TokenSource) Token() (*oauth2.Token, error) {
-	if c := ts.cur.Load(); c != nil && c.fresh(ts.cfg.now()) {
+	if c := ts.fast(); c != nil {
 		return c.tok, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ts.cfg.timeout)
@@ -151,7 +187,7 @@ func (ts *TokenSource) Token() (*oauth2.Token, error) {
 // Session returns a copy of the current session, refreshing it first if
 // needed, under ctx.
 func (ts *TokenSource) Session(ctx context.Context) (*client.Session, error) {
-	if c := ts.cur.Load(); c != nil && c.fresh(ts.cfg.now()) {
+	if c := ts.fast(); c != nil {
 		return c.sess.Clone(), nil
 	}
 	c, err := ts.slow(ctx)
@@ -171,7 +207,14 @@ func (ts *TokenSource) Forget() { ts.cur.Store(nil) }
 func (ts *TokenSource) slow(ctx context.Context) (*cached, error) {
 	for {
 		ts.mu.Lock()
+		if c := ts.fast(); c != nil {
+			ts.mu.Unlock()
+			return c, nil
+		}
 		if c := ts.cur.Load(); c != nil && c.fresh(ts.cfg.now()) {
+			// Only the monotonic deadline passed: re-arm it.
+			c = ts.snapshot(c.sess)
+			ts.cur.Store(c)
 			ts.mu.Unlock()
 			return c, nil
 		}
@@ -215,6 +258,8 @@ func (ts *TokenSource) snapshot(s *client.Session) *cached {
 			early = min(early, s.Expiry.Sub(s.IssuedAt)/2)
 		}
 		c.refreshAt = s.Expiry.Add(-early)
+		left := c.refreshAt.Sub(ts.cfg.now())
+		c.monoDeadline = time.Since(ts.base) + min(max(left, 0), recheckEvery)
 	}
 	return c
 }

@@ -37,7 +37,7 @@ type fixture struct {
 
 // setup starts a generic fake (one-hour tokens, single-use refresh
 // tokens), logs in once and saves the session as "s".
-func setup(t *testing.T, st tokenstore.Store) *fixture {
+func setup(t testing.TB, st tokenstore.Store) *fixture {
 	t.Helper()
 	g := providertest.NewGeneric()
 	t.Cleanup(g.Close)
@@ -345,4 +345,29 @@ func TestTokenSourceLockTimeout(t *testing.T) {
 	_, err = ts.Session(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Equal(t, 0, f.server().Refreshes)
+}
+
+func TestTokenSourceDefaultClock(t *testing.T) {
+	t.Parallel()
+	// With the default clock the fast path reads the monotonic clock and
+	// rechecks the wall clock every second.
+	f := setup(t, tokenstore.NewMemory())
+	s := f.first.Clone()
+	now := time.Now()
+	s.IssuedAt, s.Expiry = now.Add(-time.Hour), now.Add(2500*time.Millisecond)
+	require.NoError(t, f.st.Save(f.ctx, s))
+	ts := tokenstore.NewTokenSource(f.st, f.c, "s", tokenstore.WithEarlyExpiry(time.Second)) // due at now+1.5s
+	tok, err := ts.Token()
+	require.NoError(t, err)
+	require.Equal(t, s.AccessToken, tok.AccessToken)
+	time.Sleep(time.Until(now.Add(1100 * time.Millisecond))) // past the one-second recheck, before due
+	tok, err = ts.Token()
+	require.NoError(t, err)
+	require.Equal(t, s.AccessToken, tok.AccessToken)
+	require.Equal(t, 0, f.server().Refreshes)
+	time.Sleep(time.Until(now.Add(1600 * time.Millisecond))) // due
+	tok, err = ts.Token()
+	require.NoError(t, err)
+	require.NotEqual(t, s.AccessToken, tok.AccessToken)
+	require.Equal(t, 1, f.server().Refreshes)
 }

@@ -304,7 +304,15 @@ func Crash(t *testing.T, st tokenstore.Store, spec string, rounds int) {
 			_ = cmd.Wait()
 			t.Fatalf("child did not start saving: %s", errOut.String())
 		}
-		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
+		// Let it complete a few saves (0 to 2) so that it overwrites its
+		// own values, then kill it at a random point of the next one.
+		started, perSave := time.Now(), 40*time.Millisecond
+		for n := rand.IntN(3); n > 0 && sc.Scan(); n-- {
+			saves++
+			perSave = max(time.Since(started), time.Millisecond)
+			started = time.Now()
+		}
+		time.Sleep(rand.N(perSave))
 		require.NoError(t, cmd.Process.Kill()) // SIGKILL on Unix
 		for sc.Scan() {
 			saves++
