@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/oauthx/oauthx/client"
 )
@@ -76,7 +77,26 @@ func NewFile(dir string) (*File, error) {
 	if err := checkPerm(abs, fi.Mode()); err != nil {
 		return nil, err
 	}
+	removeStaleTemps(abs)
 	return &File{dir: abs}, nil
+}
+
+// removeStaleTemps deletes temporary files that a process killed during
+// Save left behind, once they are old enough not to belong to a Save in
+// progress.
+func removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 10*time.Minute {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Dir returns the store's directory.
