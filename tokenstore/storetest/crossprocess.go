@@ -143,7 +143,7 @@ func Storm(t *testing.T, st tokenstore.Store, spec string, cfg StormConfig) {
 	t.Cleanup(func() { _ = st.Delete(context.Background(), id) })
 
 	interval := cfg.Lifetime - cfg.Early
-	duration := time.Duration(cfg.Expiries)*interval + interval/2
+	duration := time.Duration(cfg.Expiries+1) * interval
 	ccfg := childConfig{
 		Mode: "storm", Spec: spec, SessionID: id, ServerURL: g.URL, ClientID: g.ClientID, ClientSecret: g.ClientSecret,
 		Goroutines: cfg.Goroutines, Early: cfg.Early, Start: time.Now().Add(time.Second), Duration: duration,
