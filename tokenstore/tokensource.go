@@ -44,7 +44,9 @@ const DefaultRefreshTimeout = 2 * time.Minute
 // A refresh answered with client.ErrReauthorize (the grant is dead)
 // deletes the session from the store: the user must authorize again. The
 // error reaches the caller and matches client.ErrReauthorize with
-// errors.Is. A refresh whose result cannot be saved returns a *SaveError.
+// errors.Is. (If the stored session was replaced while the refresh was in
+// flight, by a new login saved without the lock, the replacement is kept
+// and handed out instead.) A refresh whose result cannot be saved returns a *SaveError.
 //
 // A session with a zero Expiry never expires and is never refreshed.
 type TokenSource struct {
@@ -292,6 +294,9 @@ func (ts *TokenSource) refresh(ctx context.Context) (*cached, error) {
 		return c, nil // refreshed by another process while we waited
 	}
 	ns, err := ts.refreshStored(ctx, s)
+	if errors.Is(err, client.ErrReauthorize) {
+		return ts.endSession(ctx, s, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -328,16 +333,36 @@ func (ts *TokenSource) refreshStored(ctx context.Context, s *client.Session) (*c
 	}
 	if err != nil {
 		if errors.Is(err, client.ErrReauthorize) {
-			ts.cur.Store(nil)
-			if derr := ts.store.Delete(ctx, ts.id); derr != nil {
-				return nil, errors.Join(
-					fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), err),
-					fmt.Errorf("tokenstore: could not delete the dead session: %w", derr))
-			}
-			return nil, fmt.Errorf("tokenstore: refresh session %s (session deleted, authorize again): %w", quote(ts.id), err)
+			return nil, err // endSession wraps it
 		}
 		return nil, fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), err)
 	}
 	ns.ID = ts.id
 	return ns, nil
+}
+
+// endSession handles a dead grant: it deletes the stored session, unless
+// someone replaced it while the refresh was in flight (a new login saved
+// without taking the lock), in which case the replacement is kept and,
+// if it is fresh, handed out.
+func (ts *TokenSource) endSession(ctx context.Context, dead *client.Session, cause error) (*cached, error) {
+	ts.cur.Store(nil)
+	cur, err := ts.store.Load(ctx, ts.id)
+	if err == nil && (cur.RefreshToken != dead.RefreshToken || cur.AccessToken != dead.AccessToken) {
+		if c := ts.snapshot(cur); c.fresh(ts.cfg.now()) {
+			return c, nil
+		}
+		return nil, fmt.Errorf("tokenstore: refresh session %s (replaced meanwhile; try again): %w", quote(ts.id), cause)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, errors.Join(
+			fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), cause),
+			fmt.Errorf("tokenstore: could not re-read the dead session: %w", err))
+	}
+	if derr := ts.store.Delete(ctx, ts.id); derr != nil {
+		return nil, errors.Join(
+			fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), cause),
+			fmt.Errorf("tokenstore: could not delete the dead session: %w", derr))
+	}
+	return nil, fmt.Errorf("tokenstore: refresh session %s (session deleted, authorize again): %w", quote(ts.id), cause)
 }

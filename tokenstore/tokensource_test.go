@@ -371,3 +371,35 @@ func TestTokenSourceDefaultClock(t *testing.T) {
 	require.NotEqual(t, s.AccessToken, tok.AccessToken)
 	require.Equal(t, 1, f.server().Refreshes)
 }
+
+func TestTokenSourceReauthorizeKeepsReplacedSession(t *testing.T) {
+	t.Parallel()
+	f := setup(t, tokenstore.NewMemory())
+	dead := f.first.Clone()
+	dead.RefreshToken = "rt-sentinel-revoked"
+	require.NoError(t, f.st.Save(f.ctx, dead))
+	// The user logs in again while the doomed refresh is in flight.
+	f.g.Fail(providertest.Slow(300 * time.Millisecond))
+	ts := f.source()
+	f.clk.advance(2 * time.Hour)
+	type res struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		tok, err := ts.Token()
+		done <- res{tok, err}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	fresh, err := f.c.ExchangeCode(f.ctx, f.g.IssueCode(""), client.WithSessionID("s"))
+	require.NoError(t, err)
+	require.NoError(t, f.st.Save(f.ctx, fresh))
+	r := <-done
+	require.NoError(t, r.err)
+	require.Equal(t, fresh.AccessToken, r.tok.AccessToken)
+	stored, err := f.st.Load(f.ctx, "s")
+	require.NoError(t, err, "the new login must not be deleted")
+	require.Equal(t, fresh.RefreshToken, stored.RefreshToken)
+	require.Equal(t, 1, f.server().Rejected)
+}
