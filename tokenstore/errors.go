@@ -1,0 +1,45 @@
+package tokenstore
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
+
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return "tokenstore: " + e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalidSession }
+
+func quote(s string) string { return strconv.Quote(s) }
+
+func isUTF8(s string) bool { return utf8.ValidString(s) }
+
+// SaveError is returned by TokenSource when a refresh succeeded but the
+// rotated session could not be saved. The provider may already have
+// invalidated the old refresh token, so the stored session is probably
+// dead: Session holds the only copy of the new one, for the caller to
+// save elsewhere or to show the user how to recover. Error never prints
+// it.
+type SaveError struct {
+	// ID is the session ID.
+	ID string
+	// Session is the refreshed session that was not saved.
+	Session *client.Session
+	// Err is the store's error.
+	Err error
+}
+
+// Error names the session and the store's error, never a token.
+func (e *SaveError) Error() string {
+	return "tokenstore: session " + quote(e.ID) + " was refreshed but could not be saved (the new refresh token is only in SaveError.Session): " + e.Err.Error()
+}
+
+// Unwrap returns the store's error.
+func (e *SaveError) Unwrap() error { return e.Err }

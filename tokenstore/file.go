@@ -1,0 +1,299 @@
+package tokenstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// File is a Store keeping one file per session in a directory: the
+// directory is 0700, each file 0600 and written to a temporary file, synced
+// and renamed over the old one, so a crash never leaves a half-written
+// session. Lock is a file lock (flock(2), LockFileEx on Windows) on a
+// companion ".lock" file, shared by every process on the machine.
+//
+// File refuses to read a session file, or to use a directory, that users
+// other than the owner can read or write: see PermissionError. (On Windows,
+// where permission bits mean little, it relies on the user's profile ACLs.)
+type File struct {
+	dir string
+}
+
+// ErrInsecurePermissions is matched by a *PermissionError.
+var ErrInsecurePermissions = errors.New("tokenstore: file is accessible to other users")
+
+// PermissionError reports a session file or directory whose permissions
+// let group or others in. Fix it with chmod 600 (files) or 700 (the
+// directory).
+type PermissionError struct {
+	// Path is the file or directory.
+	Path string
+	// Mode is its permission bits.
+	Mode fs.FileMode
+}
+
+// Error names the path and the mode.
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("tokenstore: %s has mode %#o: group and others must have no access (chmod go-rwx)", e.Path, e.Mode.Perm())
+}
+
+// Is matches ErrInsecurePermissions.
+func (e *PermissionError) Is(target error) bool { return target == ErrInsecurePermissions }
+
+// NewFile returns a File store in dir, creating it with mode 0700 if
+// needed. An existing dir that group or others can access is refused
+// with a *PermissionError.
+func NewFile(dir string) (*File, error) {
+	if dir == "" {
+		return nil, errors.New("tokenstore: NewFile: empty directory")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("tokenstore: NewFile: %s is not a directory", abs)
+	}
+	if err := checkPerm(abs, fi.Mode()); err != nil {
+		return nil, err
+	}
+	removeStaleTemps(abs)
+	return &File{dir: abs}, nil
+}
+
+// removeStaleTemps deletes temporary files that a process killed during
+// Save left behind, once they are old enough not to belong to a Save in
+// progress.
+func removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 10*time.Minute {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// Dir returns the store's directory.
+func (f *File) Dir() string { return f.dir }
+
+func checkPerm(path string, mode fs.FileMode) error {
+	if runtime.GOOS != "windows" && mode.Perm()&0o077 != 0 {
+		return &PermissionError{Path: path, Mode: mode}
+	}
+	return nil
+}
+
+// fileName maps an ID to a file name: "s-" and the ID in unpadded
+// base64url when that is short enough, "h-" and its SHA-256 otherwise.
+func fileName(id string) string {
+	enc := base64.RawURLEncoding.EncodeToString([]byte(id))
+	if len(enc) <= 200 {
+		return "s-" + enc
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "h-" + hex.EncodeToString(sum[:])
+}
+
+func (f *File) path(id string) string { return filepath.Join(f.dir, fileName(id)+".json") }
+
+// Load implements Store.
+func (f *File) Load(_ context.Context, id string) (*client.Session, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	return f.read(id, f.path(id))
+}
+
+func (f *File) read(id, path string) (*client.Session, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+	}
+	if err := checkPerm(path, fi.Mode()); err != nil {
+		return nil, err
+	}
+	const maxSize = 4 << 20
+	if fi.Size() > maxSize {
+		return nil, &FormatError{ID: id, Kind: ErrCorrupt, Err: errors.New("file larger than 4 MiB")}
+	}
+	data := make([]byte, fi.Size())
+	if _, err := fh.ReadAt(data, 0); err != nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+	}
+	return Decode(id, data)
+}
+
+// Save implements Store: temp file, fsync, rename, fsync of the directory.
+func (f *File) Save(_ context.Context, s *client.Session) error {
+	data, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(f.path(s.ID), data); err != nil {
+		return fmt.Errorf("tokenstore: save %s: %w", quote(s.ID), err)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".tmp-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return err
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename durable. Best effort: not every platform can
+// open a directory for syncing.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+// Delete implements Store.
+func (f *File) Delete(_ context.Context, id string) error {
+	if err := CheckID(id); err != nil {
+		return err
+	}
+	if err := os.Remove(f.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("tokenstore: delete %s: %w", quote(id), err)
+	}
+	syncDir(f.dir)
+	return nil
+}
+
+// List implements Store. It reads every session file of the directory.
+func (f *File) List(_ context.Context, flt Filter) ([]*client.Session, error) {
+	entries, err := os.ReadDir(f.dir)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: list: %w", err)
+	}
+	var out []*client.Session
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".json") ||
+			!(strings.HasPrefix(name, "s-") || strings.HasPrefix(name, "h-")) {
+			continue
+		}
+		path := filepath.Join(f.dir, name)
+		var s *client.Session
+		if id, ok := idFromName(name); ok {
+			s, err = f.read(id, path)
+		} else {
+			s, err = f.readHashed(path) // learn the ID from the content
+		}
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if flt.Match(s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *client.Session) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func idFromName(name string) (string, bool) {
+	enc, ok := strings.CutPrefix(strings.TrimSuffix(name, ".json"), "s-")
+	if !ok {
+		return "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// readHashed reads a file named by hash: the ID inside must hash to the
+// name.
+func (f *File) readHashed(path string) (*client.Session, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: list: %w", err)
+	}
+	var env struct {
+		Session struct {
+			ID string `json:"id"`
+		} `json:"session"`
+	}
+	name := filepath.Base(path)
+	_ = json.Unmarshal(data, &env)
+	if env.Session.ID == "" || f.path(env.Session.ID) != path {
+		return nil, &FormatError{ID: name, Kind: ErrCorrupt, Err: errors.New("file name does not match the session ID inside")}
+	}
+	return f.read(env.Session.ID, path)
+}
+
+// Lock implements Store with a file lock on "<session file>.lock".
+func (f *File) Lock(ctx context.Context, id string) (Unlock, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	return lockFile(ctx, filepath.Join(f.dir, fileName(id)+".lock"))
+}

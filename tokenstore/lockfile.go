@@ -1,0 +1,59 @@
+package tokenstore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// lockFile takes an exclusive flock(2) (LockFileEx on Windows) on path,
+// creating it 0600, polling until it is free or ctx is done. The kernel
+// releases the lock when the process dies, so a crashed holder never
+// leaves it taken.
+func lockFile(ctx context.Context, path string) (Unlock, error) {
+	return lockFileMode(ctx, path, false)
+}
+
+// lockFileMode takes a shared lock when shared is true, else an exclusive
+// one.
+func lockFileMode(ctx context.Context, path string, shared bool) (Unlock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("tokenstore: lock directory: %w", err)
+	}
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	delay := time.Millisecond
+	for {
+		try := fl.TryLock
+		if shared {
+			try = fl.TryRLock
+		}
+		ok, err := try()
+		if err != nil {
+			return nil, fmt.Errorf("tokenstore: lock %s: %w", path, err)
+		}
+		if ok {
+			var once sync.Once
+			return func() error {
+				var err error
+				once.Do(func() { err = fl.Unlock() })
+				return err
+			}, nil
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			_ = fl.Close()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		if delay < 20*time.Millisecond {
+			delay *= 2
+		}
+	}
+}

@@ -1,0 +1,263 @@
+// Package redisstore is a tokenstore.Store in Redis, for replicas sharing
+// sessions. It lives in its own package so that users of tokenstore do
+// not link go-redis.
+//
+// Each session is one string key holding the tokenstore value format;
+// a hash maps session IDs to their provider and subject for List. Lock
+// is a lease: SET key token NX PX lease with a random token, released
+// by a script that deletes the key only if it still holds that token.
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// DefaultPrefix starts every key the store uses.
+const DefaultPrefix = "oauthx:"
+
+// DefaultLockLease is how long a Lock holds without being released. It
+// must exceed the longest refresh (the client's HTTP timeout and its
+// retries, plus a Save): a holder that outlives its lease loses the lock.
+const DefaultLockLease = 2 * time.Minute
+
+// ErrLockLost is matched by the error of an Unlock whose lease had
+// expired: another holder may have taken the lock meanwhile.
+var ErrLockLost = errors.New("redisstore: lock lease expired before unlock")
+
+// Store is a tokenstore.Store on a Redis client (single node, cluster
+// or sentinel: anything that is a redis.UniversalClient).
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	lease  time.Duration
+	poll   time.Duration
+}
+
+var _ tokenstore.Store = (*Store)(nil)
+
+// Option configures New.
+type Option func(*Store)
+
+// WithPrefix sets the key prefix (default DefaultPrefix). Stores with
+// different prefixes do not see each other. An empty prefix is ignored.
+func WithPrefix(p string) Option {
+	return func(s *Store) {
+		if p != "" {
+			s.prefix = p
+		}
+	}
+}
+
+// WithLockLease sets the lock lease (default DefaultLockLease). Values
+// under one second are raised to one second.
+func WithLockLease(d time.Duration) Option {
+	return func(s *Store) { s.lease = max(d, time.Second) }
+}
+
+// New returns a Store using rdb, which the caller owns and closes.
+func New(rdb redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: DefaultPrefix, lease: DefaultLockLease, poll: 5 * time.Millisecond}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
+}
+
+// Keys use a hash tag, so that on a cluster every key of one store lives
+// in one slot and the MULTI in Save works.
+func (s *Store) key(kind, id string) string { return "{" + s.prefix + "}" + kind + ":" + id }
+func (s *Store) metaKey() string            { return "{" + s.prefix + "}meta" }
+
+type meta struct {
+	Provider string `json:"p,omitempty"`
+	Subject  string `json:"s,omitempty"`
+}
+
+// Load implements tokenstore.Store.
+func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
+	if err := tokenstore.CheckID(id); err != nil {
+		return nil, err
+	}
+	v, err := s.rdb.Get(ctx, s.key("session", id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, tokenstore.NotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: load %q: %w", id, err)
+	}
+	return tokenstore.Decode(id, v)
+}
+
+// Save implements tokenstore.Store: the value and the List entry are
+// written in one MULTI/EXEC.
+func (s *Store) Save(ctx context.Context, sess *client.Session) error {
+	v, err := tokenstore.Encode(sess)
+	if err != nil {
+		return err
+	}
+	m, err := json.Marshal(meta{Provider: sess.Provider, Subject: sess.Subject})
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.key("session", sess.ID), v, 0)
+		p.HSet(ctx, s.metaKey(), sess.ID, m)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redisstore: save %q: %w", sess.ID, err)
+	}
+	return nil
+}
+
+// Delete implements tokenstore.Store.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := tokenstore.CheckID(id); err != nil {
+		return err
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.key("session", id))
+		p.HDel(ctx, s.metaKey(), id)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redisstore: delete %q: %w", id, err)
+	}
+	return nil
+}
+
+// List implements tokenstore.Store: one HGETALL, then one MGET of the
+// matching sessions.
+func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
+	all, err := s.rdb.HGetAll(ctx, s.metaKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list: %w", err)
+	}
+	var ids []string
+	for id, raw := range all {
+		var m meta
+		if json.Unmarshal([]byte(raw), &m) != nil {
+			continue // not ours; the value itself is checked below if listed
+		}
+		if (f.Provider == "" || f.Provider == m.Provider) && (f.Subject == "" || f.Subject == m.Subject) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	slices.Sort(ids)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.key("session", id)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list: %w", err)
+	}
+	var out []*client.Session
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // deleted meanwhile
+		}
+		sess, err := tokenstore.Decode(ids[i], []byte(str))
+		if err != nil {
+			return nil, err
+		}
+		if f.Match(sess) {
+			out = append(out, sess)
+		}
+	}
+	return out, nil
+}
+
+// unlockScript deletes the lock only if it still holds our token.
+var unlockScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// Lock implements tokenstore.Store with a lease of WithLockLease: SET NX
+// PX with a random token, polled until free or ctx is done.
+func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
+	if err := tokenstore.CheckID(id); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	key := s.key("lock", id)
+	delay := s.poll
+	for {
+		ok, err := s.rdb.SetNX(ctx, key, token, s.lease).Result()
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: lock %q: %w", id, err)
+		}
+		if ok {
+			var once sync.Once
+			var uerr error
+			return func() error {
+				once.Do(func() { uerr = s.unlock(key, id, token) })
+				return uerr
+			}, nil
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(delay*2, 100*time.Millisecond)
+	}
+}
+
+// unlock runs on a fresh context: the lock must go even when the
+// caller's context is done.
+func (s *Store) unlock(key, id, token string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := unlockScript.Run(ctx, s.rdb, []string{key}, token).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: unlock %q: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: unlock %q: %w", id, ErrLockLost)
+	}
+	return nil
+}
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Keys returns every key of the store (for inspection and cleanup; it
+// SCANs, so it is slow on a big database).
+func (s *Store) Keys(ctx context.Context) ([]string, error) {
+	var out []string
+	pattern := globEscaper.Replace("{"+s.prefix+"}") + "*"
+	iter := s.rdb.Scan(ctx, 0, pattern, 100).Iterator()
+	for iter.Next(ctx) {
+		out = append(out, iter.Val())
+	}
+	return out, iter.Err()
+}
+
+var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)

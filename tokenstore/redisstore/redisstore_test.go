@@ -1,0 +1,142 @@
+package redisstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/redisstore"
+	"github.com/oauthx/oauthx/tokenstore/storetest"
+)
+
+const redisAddr = "127.0.0.1:6379"
+
+// setup returns a client of the local Redis, or skips (fails in CI).
+func setup(t testing.TB) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		storetest.ServiceMissing(t, "Redis on "+redisAddr, err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+func uniquePrefix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "oauthx-test-" + hex.EncodeToString(b) + ":"
+}
+
+// newStore returns a store under a fresh prefix whose keys are deleted
+// when the test ends.
+func newStore(t testing.TB, rdb *redis.Client, opts ...redisstore.Option) *redisstore.Store {
+	st := redisstore.New(rdb, append([]redisstore.Option{redisstore.WithPrefix(uniquePrefix())}, opts...)...)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := st.Keys(ctx)
+		if len(keys) > 0 {
+			_ = rdb.Del(ctx, keys...).Err()
+		}
+	})
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	rdb := setup(t)
+	storetest.Run(t, func(t *testing.T) tokenstore.Store { return newStore(t, rdb) })
+}
+
+func TestPrefixIsolates(t *testing.T) {
+	t.Parallel()
+	rdb := setup(t)
+	ctx := context.Background()
+	a, b := newStore(t, rdb), newStore(t, rdb)
+	require.NoError(t, a.Save(ctx, storetest.Sample("x")))
+	_, err := b.Load(ctx, "x")
+	require.ErrorIs(t, err, tokenstore.ErrNotFound)
+	list, err := b.List(ctx, tokenstore.Filter{})
+	require.NoError(t, err)
+	require.Empty(t, list)
+	unlock, err := a.Lock(ctx, "x")
+	require.NoError(t, err)
+	defer func() { _ = unlock() }()
+	unlockB, err := b.Lock(ctx, "x")
+	require.NoError(t, err, "locks of another prefix are independent")
+	require.NoError(t, unlockB())
+
+	keys, err := a.Keys(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, keys)
+	for _, k := range keys {
+		require.True(t, strings.HasPrefix(k, "{"+a.Prefix()+"}"), k)
+	}
+	// Prefixes with glob characters are matched literally.
+	odd := newStore(t, rdb, redisstore.WithPrefix(uniquePrefix()+"[*?]\\"))
+	require.NoError(t, odd.Save(ctx, storetest.Sample("y")))
+	keys, err = odd.Keys(ctx)
+	require.NoError(t, err)
+	require.Len(t, keys, 2) // the session and the meta hash
+}
+
+func TestLockLease(t *testing.T) {
+	t.Parallel()
+	rdb := setup(t)
+	ctx := context.Background()
+	st := newStore(t, rdb, redisstore.WithLockLease(time.Second))
+	first, err := st.Lock(ctx, "lease")
+	require.NoError(t, err)
+
+	// A holder that dies does not block the others past its lease.
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	second, err := st.Lock(wait, "lease")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond)
+
+	// The first holder's late unlock reports the loss and does not free
+	// the second holder's lock.
+	require.ErrorIs(t, first(), redisstore.ErrLockLost)
+	short, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel2()
+	_, err = st.Lock(short, "lease")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, second())
+	third, err := st.Lock(ctx, "lease")
+	require.NoError(t, err)
+	require.NoError(t, third())
+}
+
+func TestCorruptValue(t *testing.T) {
+	t.Parallel()
+	rdb := setup(t)
+	ctx := context.Background()
+	st := newStore(t, rdb)
+	require.NoError(t, st.Save(ctx, storetest.Sample("c")))
+	keys, err := st.Keys(ctx)
+	require.NoError(t, err)
+	for _, k := range keys {
+		if strings.Contains(k, "session:c") {
+			require.NoError(t, rdb.Set(ctx, k, `{"v":9,"session":{"id":"c","access_token":"at-sentinel"}}`, 0).Err())
+		}
+	}
+	_, err = st.Load(ctx, "c")
+	var fe *tokenstore.FormatError
+	require.ErrorAs(t, err, &fe)
+	require.ErrorIs(t, err, tokenstore.ErrFutureFormat)
+	require.NotContains(t, err.Error(), "sentinel")
+	_, err = st.List(ctx, tokenstore.Filter{})
+	require.ErrorIs(t, err, tokenstore.ErrFutureFormat)
+}

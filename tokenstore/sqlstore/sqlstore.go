@@ -1,0 +1,259 @@
+// Package sqlstore is a tokenstore.Store in PostgreSQL through
+// database/sql, for replicas sharing sessions. It takes the caller's
+// *sql.DB (any PostgreSQL driver: github.com/jackc/pgx/v5/stdlib,
+// github.com/lib/pq) and lives in its own package so that users of
+// tokenstore link no database code.
+//
+// New creates its table if needed. Save is an upsert; Lock is a
+// session-level advisory lock (pg_advisory_lock) held on a connection
+// set aside for it, so the pool must allow at least two connections.
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// DefaultTable is the table New creates and uses.
+const DefaultTable = "oauthx_sessions"
+
+// ErrLockLost is matched by the error of an Unlock that found the
+// advisory lock no longer held (its connection was reset).
+var ErrLockLost = errors.New("sqlstore: advisory lock was no longer held")
+
+// Store is a tokenstore.Store in one PostgreSQL table.
+type Store struct {
+	db    *sql.DB
+	table string
+}
+
+var _ tokenstore.Store = (*Store)(nil)
+
+// Option configures New.
+type Option func(*Store) error
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+
+// WithTable sets the table name (default DefaultTable), optionally
+// schema-qualified ("auth.sessions"). Only letters, digits and
+// underscores are accepted: the name is put into SQL text.
+func WithTable(name string) Option {
+	return func(s *Store) error {
+		if !identRE.MatchString(name) {
+			return fmt.Errorf("sqlstore: WithTable: %q is not a plain SQL identifier", name)
+		}
+		s.table = name
+		return nil
+	}
+}
+
+// New returns a Store on db, which the caller owns and closes, and
+// creates the table and its index if they do not exist (safe to run from
+// several processes at once).
+func New(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil *sql.DB")
+	}
+	s := &Store{db: db, table: DefaultTable}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("sqlstore: nil Option")
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Table returns the table name.
+func (s *Store) Table() string { return s.table }
+
+// migrate creates the table under a transaction-level advisory lock:
+// concurrent CREATE TABLE IF NOT EXISTS can otherwise fail.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmts := []string{
+		`SELECT pg_advisory_xact_lock(` + fmt.Sprint(lockKey("migrate", s.table)) + `)`,
+		`CREATE TABLE IF NOT EXISTS ` + s.table + ` (
+			id         text PRIMARY KEY,
+			provider   text NOT NULL DEFAULT '',
+			subject    text NOT NULL DEFAULT '',
+			value      text NOT NULL,
+			updated_at timestamptz NOT NULL DEFAULT now()
+		)`,
+		`CREATE INDEX IF NOT EXISTS ` + indexName(s.table) + ` ON ` + s.table + ` (provider, subject)`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlstore: migrate %s: %w", s.table, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return nil
+}
+
+func indexName(table string) string {
+	name := table
+	for i := range len(name) {
+		if name[i] == '.' {
+			name = name[i+1:]
+			break
+		}
+	}
+	return name + "_provider_subject"
+}
+
+// lockKey maps a name to a 64-bit advisory lock key.
+func lockKey(parts ...string) int64 {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return int64(binary.BigEndian.Uint64(h.Sum(nil)[:8]))
+}
+
+// Load implements tokenstore.Store.
+func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
+	if err := tokenstore.CheckID(id); err != nil {
+		return nil, err
+	}
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM `+s.table+` WHERE id = $1`, id).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tokenstore.NotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: load %q: %w", id, err)
+	}
+	return tokenstore.Decode(id, []byte(v))
+}
+
+// Save implements tokenstore.Store with INSERT … ON CONFLICT DO UPDATE.
+func (s *Store) Save(ctx context.Context, sess *client.Session) error {
+	v, err := tokenstore.Encode(sess)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO `+s.table+` (id, provider, subject, value, updated_at)
+		VALUES ($1, $2, $3, $4, now())
+		ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, subject = EXCLUDED.subject,
+			value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+		sess.ID, sess.Provider, sess.Subject, string(v))
+	if err != nil {
+		return fmt.Errorf("sqlstore: save %q: %w", sess.ID, err)
+	}
+	return nil
+}
+
+// Delete implements tokenstore.Store.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := tokenstore.CheckID(id); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM `+s.table+` WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("sqlstore: delete %q: %w", id, err)
+	}
+	return nil
+}
+
+// List implements tokenstore.Store; the filter runs in SQL, on the
+// (provider, subject) index.
+func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, value FROM `+s.table+`
+		WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR subject = $2) ORDER BY id COLLATE "C"`,
+		f.Provider, f.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*client.Session
+	for rows.Next() {
+		var id, v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("sqlstore: list: %w", err)
+		}
+		sess, err := tokenstore.Decode(id, []byte(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	return out, nil
+}
+
+// Lock implements tokenstore.Store with pg_advisory_lock on a dedicated
+// connection, released with pg_advisory_unlock. PostgreSQL releases it
+// too when the connection dies, so a crashed holder never keeps it.
+func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
+	if err := tokenstore.CheckID(id); err != nil {
+		return nil, err
+	}
+	key := lockKey("lock", s.table, id)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		discard(conn) // it may hold the lock if the cancel came late
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
+	}
+	var once sync.Once
+	var uerr error
+	return func() error {
+		once.Do(func() { uerr = unlock(conn, key, id) })
+		return uerr
+	}, nil
+}
+
+func unlock(conn *sql.Conn, key int64, id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var released bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&released); err != nil {
+		discard(conn)
+		return fmt.Errorf("sqlstore: unlock %q: %w", id, err)
+	}
+	_ = conn.Close()
+	if !released {
+		return fmt.Errorf("sqlstore: unlock %q: %w", id, ErrLockLost)
+	}
+	return nil
+}
+
+// discard closes conn's underlying connection instead of returning it to
+// the pool, which releases any advisory lock it holds.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
+}
