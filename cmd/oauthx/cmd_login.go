@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/finch"
+	"github.com/oauthx/oauthx/passport"
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// cmdLogin runs an authorization code flow through the user's browser with
+// a loopback redirect (RFC 8252 §7.3): a server on 127.0.0.1 and a random
+// port takes the redirect, checks the single-use state, exchanges the code
+// (with the PKCE verifier for generic and Passport) and saves the session.
+func cmdLogin(c *cli, args []string) error {
+	fs := c.flagSet("login", "<generic|finch|passport> [flags]")
+	name := fs.String("name", "", "session name (default: the provider)")
+	scopes := fs.String("scopes", "", "scopes to ask for, comma-separated (passport default: openid,email,profile)")
+	authURL := fs.String("auth-url", "", "authorize (Finch: Connect) page, if not the provider's default")
+	products := fs.String("products", "company,directory", "finch: products to ask for, comma-separated")
+	sandbox := fs.String("sandbox", "", `finch: Connect sandbox ("finch" or "provider")`)
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: oauthx login <generic|finch|passport> [flags]")
+	}
+	prov := pos[0]
+	switch prov {
+	case provGeneric, provFinch, provPassport:
+	case provShopify:
+		return usagef("login does not do Shopify: embedded apps get tokens with shopify-exchange")
+	default:
+		return usagef("unknown provider %q (login takes generic, finch or passport)", prov)
+	}
+	if *timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	secret, err := c.needSecret("login")
+	if err != nil {
+		return err
+	}
+	sc := splitList(*scopes)
+	if prov == provPassport && len(sc) == 0 {
+		sc = []string{passport.ScopeOpenID, passport.ScopeEmail, passport.ScopeProfile}
+	}
+	if *name == "" {
+		*name = prov
+	}
+	if err := tokenstore.CheckID(*name); err != nil {
+		return usagef("--name: %v", err)
+	}
+
+	// RFC 8252 §7.3: loopback IP literal, port chosen by the OS.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("starting the loopback redirect server: %w", err)
+	}
+	defer ln.Close()
+	redirect := "http://" + ln.Addr().String() + "/callback"
+
+	cl, err := newClients(target{
+		meta:   sessionMeta{Provider: prov, BaseURL: c.baseURL, ClientID: c.clientIDOr("")},
+		secret: secret, redirectURL: redirect, scopes: sc, authURL: *authURL,
+	})
+	if err != nil {
+		return err
+	}
+	st, closeStore, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	ctx, cancel := context.WithTimeout(c.ctx, *timeout)
+	defer cancel()
+	var verifier *passport.Verifier
+	if prov == provPassport {
+		if verifier, err = passport.NewVerifier(ctx, cl.plain); err != nil {
+			return fmt.Errorf("passport discovery: %w", err)
+		}
+	}
+
+	states := client.NewMemoryStates(*timeout, nil)
+	as, err := states.Begin("", prov != provFinch) // Finch Connect takes no PKCE
+	if err != nil {
+		return err
+	}
+	var u string
+	switch prov {
+	case provGeneric:
+		u, err = cl.plain.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
+	case provFinch:
+		u, err = finch.ConnectURLFor(cl.plain, finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
+	case provPassport:
+		u, err = passport.AuthCodeURL(cl.plain, passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
+
+	type result struct {
+		s   *client.Session
+		err error
+	}
+	done := make(chan result, 1)
+	finish := func(r result) {
+		select {
+		case done <- r:
+		default:
+		}
+	}
+	h, err := client.NewCallbackHandler(client.CallbackConfig{
+		Client: cl.tokens,
+		States: states,
+		Save: func(ctx context.Context, s *client.Session) error {
+			if verifier != nil {
+				if _, err := verifier.VerifySession(ctx, s); err != nil {
+					return err
+				}
+			}
+			stamp(s, *name, cl.meta())
+			return st.Save(ctx, s)
+		},
+		OnSuccess: func(w http.ResponseWriter, _ *http.Request, s *client.Session) {
+			page(w, http.StatusOK, "Logged in", "oauthx saved the session "+s.ID+". You can close this window.")
+			finish(result{s: s})
+		},
+		OnError: func(w http.ResponseWriter, _ *http.Request, cerr *client.CallbackError) {
+			page(w, cerr.StatusCode, "Login failed", cerr.Reason)
+			if errors.Is(cerr, client.ErrInvalidState) {
+				// A stray or forged request: not the browser we sent. Keep waiting.
+				fmt.Fprintln(c.stderr, "oauthx: ignored a callback with an unknown state")
+				return
+			}
+			finish(result{err: cerr})
+		},
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /callback", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+	}()
+
+	fmt.Fprintf(c.stderr, "Open this URL in your browser to log in to %s:\n\n  %s\n\nWaiting for the redirect to %s …\n", prov, u, redirect)
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return r.err
+		}
+		return c.saved("logged in; saved", r.s, cl.plain.Now())
+	case <-ctx.Done():
+		if c.ctx.Err() != nil {
+			return errors.New("login interrupted")
+		}
+		return fmt.Errorf("no redirect from the browser within %s", *timeout)
+	}
+}
+
+// meta returns the metadata the clients stamp.
+func (cl *clients) meta() sessionMeta {
+	return cl.tokens.Provider().(stampingProvider).meta
+}
+
+// page answers the browser with a small HTML page.
+func page(w http.ResponseWriter, status int, title, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!doctype html><title>%s</title><h1>%s</h1><p>%s</p>\n",
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
+}

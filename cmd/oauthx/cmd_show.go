@@ -1,0 +1,33 @@
+package main
+
+import "time"
+
+// cmdShow prints one stored session. Tokens are fingerprints unless
+// --reveal is given.
+func cmdShow(c *cli, args []string) error {
+	fs := c.flagSet("show", "<name> [--reveal] [flags]")
+	reveal := fs.Bool("reveal", false, "print the tokens and provider fields in clear")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneName("show", pos)
+	if err != nil {
+		return err
+	}
+	st, closeStore, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	s, err := st.Load(c.ctx, name)
+	if err != nil {
+		return err
+	}
+	v := viewOf(s, time.Now(), *reveal)
+	if c.json {
+		return c.printJSON(v)
+	}
+	writeView(c.stdout, v)
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// cmdToken prints a valid access token of a stored session followed by a
+// newline, and nothing else on stdout, refreshing the session first
+// through tokenstore.TokenSource if it is near expiry:
+//
+//	curl -H "Authorization: Bearer $(oauthx token finch)" …
+func cmdToken(c *cli, args []string) error {
+	fs := c.flagSet("token", "<name> [flags]")
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneName("token", pos)
+	if err != nil {
+		return err
+	}
+	st, closeStore, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	s, err := st.Load(c.ctx, name)
+	if err != nil {
+		return err
+	}
+	secret, err := c.readSecret()
+	if err != nil {
+		return err
+	}
+	switch {
+	case secret == "" && s.ValidAt(time.Now(), tokenstore.DefaultEarlyExpiry):
+		// Good for a while yet: no refresh, so no secret needed.
+	case secret == "" && !s.CanRefresh(time.Now()):
+		return fmt.Errorf("session %q has expired and cannot be refreshed: %w", name, client.ErrReauthorize)
+	case secret == "":
+		return usagef("session %q needs a refresh, which needs the client secret: set %s or pass --client-secret-stdin", name, envClientSecret)
+	default:
+		cl, err := c.clientsFor(s, secret)
+		if err != nil {
+			return err
+		}
+		if s, err = tokenstore.NewTokenSource(st, cl.tokens, name).Session(c.ctx); err != nil {
+			return err
+		}
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"access_token": s.AccessToken, "token_type": s.TokenType, "expiry": timePtr(s.Expiry)})
+	}
+	_, err = fmt.Fprintln(c.stdout, s.AccessToken)
+	return err
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// Environment variables the CLI reads.
+const (
+	envClientSecret = "OAUTHX_CLIENT_SECRET"
+	envClientID     = "OAUTHX_CLIENT_ID"
+	envStore        = "OAUTHX_STORE"
+)
+
+// cli is one invocation: its streams, environment and global flags.
+type cli struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	// Global flags (accepted before or after the subcommand).
+	store       string
+	json        bool
+	baseURL     string
+	clientID    string
+	secretStdin bool
+
+	secretRead bool
+	secret     string
+}
+
+// command is one subcommand.
+type command struct {
+	name, args, summary string
+	run                 func(c *cli, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"login", "<generic|finch|passport>", "log in through the browser (loopback redirect, state, PKCE) and save the session", cmdLogin},
+		{"exchange", "<provider> --code CODE", "exchange an authorization code and save the session", cmdExchange},
+		{"shopify-exchange", "--shop SHOP --session-token JWT", "exchange a Shopify session token (offline/online, expiring or not)", cmdShopifyExchange},
+		{"refresh", "<name>", "refresh a stored session now", cmdRefresh},
+		{"token", "<name>", "print a valid access token (refreshed if needed) and nothing else", cmdToken},
+		{"list", "", "list stored sessions", cmdList},
+		{"show", "<name>", "show a stored session, tokens redacted unless --reveal", cmdShow},
+		{"logout", "<name>", "forget a session (Finch: disconnect it first)", cmdLogout},
+		{"demo", "", "run every flow offline against built-in fake providers", cmdDemo},
+	}
+}
+
+// errHelp means help was printed on request: exit 0.
+var errHelp = errors.New("help requested")
+
+// run is the whole CLI: main only supplies the process's streams and
+// environment. It returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, store: getenv(envStore)}
+	err := c.dispatch(args)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		c.report(err)
+	}
+	return exitCode(err)
+}
+
+func (c *cli) dispatch(args []string) error {
+	if err := refuseSecretFlags(args); err != nil {
+		return err
+	}
+	fs := c.flagSet("oauthx", "[global flags] <command> [flags]")
+	fs.Usage = func() { c.topUsage(c.stdout) }
+	if err := fs.Parse(args); err != nil {
+		return c.flagError(err, func() { c.topUsage(c.stdout) })
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		c.topUsage(c.stderr)
+		return usagef("no command given")
+	}
+	if rest[0] == "help" {
+		c.topUsage(c.stdout)
+		return errHelp
+	}
+	for _, cmd := range commands() {
+		if cmd.name == rest[0] {
+			return cmd.run(c, rest[1:])
+		}
+	}
+	return usagef("unknown command %q (see oauthx --help)", rest[0])
+}
+
+// refuseSecretFlags refuses any --client-secret flag: a secret in argv is
+// visible to every user of the machine (ps, /proc/PID/cmdline). The value
+// is not repeated.
+func refuseSecretFlags(args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "client-secret" || name == "secret" || name == "api-secret") {
+			return usagef("client secrets are never taken from flags (they would show in the process list): set %s or pass --client-secret-stdin", envClientSecret)
+		}
+	}
+	return nil
+}
+
+// flagSet returns a FlagSet for a command with the global flags on it.
+func (c *cli) flagSet(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.store, "store", c.store, "where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)")
+	fs.BoolVar(&c.json, "json", c.json, "print JSON")
+	fs.StringVar(&c.baseURL, "base-url", c.baseURL, "provider base URL (sandboxes, tests); saved with the session")
+	fs.StringVar(&c.clientID, "client-id", c.clientID, "OAuth client id / Shopify API key (default $"+envClientID+"); saved with the session")
+	fs.BoolVar(&c.secretStdin, "client-secret-stdin", c.secretStdin, "read the client secret from the first line of standard input (default $"+envClientSecret+")")
+	fs.Usage = func() {
+		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprint(c.stdout, secretsHelp)
+	}
+	return fs
+}
+
+// parse parses flags and positional arguments in any order.
+func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, c.flagError(err, fs.Usage)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (c *cli) flagError(err error, usage func()) error {
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+		return errHelp
+	}
+	return usagef("%v", err)
+}
+
+// oneName checks that a command got exactly one positional argument.
+func oneName(cmd string, pos []string) (string, error) {
+	if len(pos) != 1 || pos[0] == "" {
+		return "", usagef("usage: oauthx %s <name>", cmd)
+	}
+	return pos[0], nil
+}
+
+const secretsHelp = `
+Client secrets are read from $` + envClientSecret + `, or from the first line of
+standard input with --client-secret-stdin. They are never accepted as a flag
+value: a flag would show in the process list (ps) to every user.
+`
+
+const exitHelp = `
+Exit codes:
+  0  success
+  1  other failure (bad answer from the provider, store failure, id_token invalid)
+  2  usage or configuration error (bad flag, missing client id or secret, bad --store,
+     client credentials rejected, nothing to refresh)
+  3  re-authorization needed: no stored session, or the provider refused the grant
+  4  network trouble, timeout, 5xx or rate limiting: try again later
+`
+
+func (c *cli) topUsage(w io.Writer) {
+	fmt.Fprint(w, "oauthx keeps OAuth sessions (keyring, file, Redis or PostgreSQL) and hands out fresh access tokens.\n\nusage: oauthx [global flags] <command> [flags]\n\ncommands:\n")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-17s %-34s %s\n", cmd.name, cmd.args, cmd.summary)
+	}
+	fmt.Fprint(w, `
+global flags (before or after the command):
+  --store S              keyring[:SERVICE] | file:DIR | redis://…[?prefix=P] | postgres://…[?table=T]
+                         (default $`+envStore+`, else the OS keyring, falling back to files)
+  --json                 JSON output (errors too, on stderr)
+  --base-url URL         provider base URL (sandboxes, tests)
+  --client-id ID         client id / Shopify API key (default $`+envClientID+`)
+  --client-secret-stdin  read the client secret from standard input
+
+A session saved by oauthx records its provider, base URL and client id (never
+the secret) in Session.Extra["`+metaKey+`"], so refresh and token can rebuild the
+client later. Default session names: the provider ("generic", "finch",
+"passport"); Shopify's own ids ("offline_SHOP", "SHOP_USERID").
+
+Run "oauthx <command> --help" for a command's flags.
+`+secretsHelp+exitHelp)
+}
+
+// readSecret returns the client secret: the first line of stdin with
+// --client-secret-stdin, else $OAUTHX_CLIENT_SECRET, else "".
+func (c *cli) readSecret() (string, error) {
+	if c.secretRead {
+		return c.secret, nil
+	}
+	c.secretRead = true
+	if !c.secretStdin {
+		c.secret = c.getenv(envClientSecret)
+		return c.secret, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(c.stdin, 64<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the client secret from stdin: %w", err)
+	}
+	c.secret = strings.TrimRight(line, "\r\n")
+	if c.secret == "" {
+		return "", usagef("--client-secret-stdin: standard input held no secret")
+	}
+	return c.secret, nil
+}
+
+// needSecret is readSecret for commands that cannot work without one.
+func (c *cli) needSecret(what string) (string, error) {
+	s, err := c.readSecret()
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return "", usagef("%s needs the client secret: set %s or pass --client-secret-stdin", what, envClientSecret)
+	}
+	return s, nil
+}
+
+// clientIDOr returns --client-id, else $OAUTHX_CLIENT_ID, else def.
+func (c *cli) clientIDOr(def string) string {
+	if c.clientID != "" {
+		return c.clientID
+	}
+	if v := c.getenv(envClientID); v != "" {
+		return v
+	}
+	return def
+}
+
+// openStore opens --store. The caller defers the returned close.
+func (c *cli) openStore() (tokenstore.Store, func(), error) {
+	spec, err := parseStore(c.store)
+	if err != nil {
+		return nil, nil, err
+	}
+	var notice io.Writer
+	if !c.json {
+		notice = c.stderr
+	}
+	return openStore(c.ctx, spec, notice)
+}
+
+// report prints err on stderr, as text or JSON.
+func (c *cli) report(err error) {
+	code := exitCode(err)
+	msg := err.Error()
+	hint := ""
+	switch code {
+	case exitReauth:
+		hint = "log in again (oauthx login / exchange / shopify-exchange)"
+	case exitTransient:
+		hint = "a network or provider problem: try again later"
+	}
+	if c.json {
+		_ = json.NewEncoder(c.stderr).Encode(map[string]any{"error": msg, "exit_code": code, "kind": exitName(code), "hint": hint})
+		return
+	}
+	fmt.Fprintf(c.stderr, "oauthx: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(c.stderr, "oauthx: %s\n", hint)
+	}
+}
+
+// printJSON writes v as indented JSON on stdout.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
