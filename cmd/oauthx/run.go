@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/oauthx/oauthx/tokenstore"
@@ -80,7 +81,7 @@ func (c *cli) dispatch(args []string) error {
 		return err
 	}
 	fs := c.flagSet("oauthx", "[global flags] <command> [flags]")
-	fs.Usage = func() { c.topUsage(c.stdout) }
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		return c.flagError(err, func() { c.topUsage(c.stdout) })
 	}
@@ -118,14 +119,26 @@ func refuseSecretFlags(args []string) error {
 }
 
 // flagSet returns a FlagSet for a command with the global flags on it.
+// Global flags are Func flags: their "default" shown in --help is never a
+// value given earlier on the command line (a store URL may hold a
+// password). fs.Usage prints the command's help on stdout; the flag
+// package itself never prints anything.
 func (c *cli) flagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.store, "store", c.store, "where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)")
-	fs.BoolVar(&c.json, "json", c.json, "print JSON")
-	fs.StringVar(&c.baseURL, "base-url", c.baseURL, "provider base URL (sandboxes, tests); saved with the session")
-	fs.StringVar(&c.clientID, "client-id", c.clientID, "OAuth client id / Shopify API key (default $"+envClientID+"); saved with the session")
-	fs.BoolVar(&c.secretStdin, "client-secret-stdin", c.secretStdin, "read the client secret from the first line of standard input (default $"+envClientSecret+")")
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	boolean := func(p *bool) func(string) error {
+		return func(v string) error {
+			b, err := strconv.ParseBool(v)
+			*p = b
+			return err
+		}
+	}
+	fs.Func("store", "where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
+	fs.BoolFunc("json", "print JSON", boolean(&c.json))
+	fs.Func("base-url", "provider base URL (sandboxes, tests); saved with the session", str(&c.baseURL))
+	fs.Func("client-id", "OAuth client id / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
+	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
 		fs.SetOutput(c.stdout)
@@ -138,10 +151,12 @@ func (c *cli) flagSet(name, args string) *flag.FlagSet {
 
 // parse parses flags and positional arguments in any order.
 func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, c.flagError(err, fs.Usage)
+			return nil, c.flagError(err, usage)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -290,5 +305,6 @@ func (c *cli) report(err error) {
 func (c *cli) printJSON(v any) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

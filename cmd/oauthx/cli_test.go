@@ -1,0 +1,102 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHelpAndUsage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.ok("--help")
+	for _, want := range []string{"login", "shopify-exchange", "token", "logout", "demo", envClientSecret,
+		"--client-secret-stdin", "never accepted as a flag", "Exit codes", "3  re-authorization needed", metaKey} {
+		assert.Contains(t, r.stdout, want)
+	}
+	r = e.ok("help")
+	assert.Contains(t, r.stdout, "commands:")
+	r = e.ok("login", "--help")
+	assert.Contains(t, r.stdout, "usage: oauthx login")
+	assert.Contains(t, r.stdout, "never accepted as a flag")
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command given"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"list", "--bogus"}, "flag provided but not defined"},
+		{"missing name", []string{"token"}, "usage: oauthx token <name>"},
+		{"two names", []string{"show", "a", "b"}, "usage: oauthx show <name>"},
+		{"bad store", []string{"--store", "ftp://x", "list"}, "unknown scheme"},
+		{"login unknown provider", []string{"login", "github"}, `unknown provider "github"`},
+		{"login shopify", []string{"login", "shopify"}, "shopify-exchange"},
+		{"exchange without code", []string{"exchange", "generic"}, "needs --code"},
+		{"shopify-exchange without shop", []string{"shopify-exchange", "--session-token", "x"}, "needs --shop"},
+		{"online and expiring", []string{"shopify-exchange", "--shop", "a.myshopify.com", "--session-token", "x", "--online", "--expiring"}, "offline tokens only"},
+		{"login without secret", []string{"login", "generic", "--base-url", "http://127.0.0.1:1", "--client-id", "x"}, envClientSecret},
+		{"generic without base url", []string{"exchange", "generic", "--code", "c", "--client-id", "x"}, "--base-url"},
+		{"without client id", []string{"exchange", "finch", "--code", "c"}, "client id"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if strings.HasPrefix(tc.name, "generic") || strings.HasPrefix(tc.name, "without") {
+				e.set(envClientSecret, secretMark+"usage")
+			}
+			r := e.exit(exitUsage, tc.args...)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Empty(t, r.stdout)
+		})
+	}
+}
+
+// A --client-secret flag is refused, in any spelling and position, and its
+// value is not echoed.
+func TestClientSecretFlagRefused(t *testing.T) {
+	t.Parallel()
+	const value = "argv-secret-value-7f3a"
+	for _, args := range [][]string{
+		{"--client-secret", value, "login", "generic"},
+		{"--client-secret=" + value, "list"},
+		{"-client-secret", value, "list"},
+		{"exchange", "generic", "--code", "c", "--client-secret", value},
+		{"token", "x", "--secret=" + value},
+	} {
+		r := newEnv(t).exit(exitUsage, args...)
+		assert.Contains(t, r.stderr, "never taken from flags")
+		assert.Contains(t, r.stderr, envClientSecret)
+		assert.NotContains(t, r.stderr+r.stdout, value)
+	}
+}
+
+// The secret can come from stdin; an empty stdin is a usage error.
+func TestClientSecretStdin(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t)
+	e := newEnv(t).set(envClientID, g.ClientID)
+	code := g.IssueCode("")
+	r := e.run(g.ClientSecret+"\n", "exchange", "generic", "--base-url", g.URL, "--code", code, "--client-secret-stdin")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `exchanged; saved "generic"`)
+
+	r = e.run("", "exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--client-secret-stdin")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "standard input held no secret")
+}
+
+// --json errors are one JSON object on stderr with the exit code.
+func TestJSONErrors(t *testing.T) {
+	t.Parallel()
+	r := newEnv(t).exit(exitReauth, "--json", "token", "nosuch")
+	v := jsonOf[map[string]any](t, r.stderr)
+	assert.Equal(t, float64(exitReauth), v["exit_code"])
+	assert.Equal(t, "reauthorize", v["kind"])
+	assert.Contains(t, v["error"], "not found")
+	assert.Empty(t, r.stdout)
+}

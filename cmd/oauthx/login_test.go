@@ -1,0 +1,125 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// authorizeURL waits for the line of stderr that holds the authorize URL.
+func authorizeURL(t *testing.T, lines <-chan string, prefix string) *url.URL {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "oauthx ended without printing the authorize URL")
+			if s := strings.TrimSpace(l); strings.HasPrefix(s, prefix) {
+				u, err := url.Parse(s)
+				require.NoError(t, err)
+				return u
+			}
+		case <-deadline:
+			t.Fatal("no authorize URL on stderr")
+		}
+	}
+}
+
+// browser plays the browser: GET u and follow redirects (to the CLI's
+// loopback server); returns the final status and page.
+func browser(t *testing.T, u string) (int, string) {
+	t.Helper()
+	hc := &http.Client{Timeout: 20 * time.Second}
+	resp, err := hc.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// The loopback login of each code-flow provider, driven by an HTTP client
+// playing the browser: the URL comes from stderr, the fake's authorize
+// endpoint redirects to the CLI's 127.0.0.1 server, which checks the state,
+// exchanges the code (with PKCE where the provider takes it) and saves.
+func TestLoginLoopback(t *testing.T) {
+	t.Parallel()
+	g, f, p := newGeneric(t), newFinch(t), newPassport(t)
+	tests := []struct {
+		provider, base, id, secret, authPath string
+		pkce                                  bool
+		valid                                 func(string) bool
+	}{
+		{"generic", g.URL, g.ClientID, g.ClientSecret, "/oauth2/authorize", true, g.AccessTokenValid},
+		{"finch", f.URL, f.ClientID, f.ClientSecret, "/authorize", false, f.AccessTokenValid},
+		{"passport", p.URL, p.ClientID, p.ClientSecret, "/authorize", true, p.AccessTokenValid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.provider, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t).set(envClientSecret, tc.secret)
+			lines, wait := e.start("login", tc.provider, "--base-url", tc.base, "--client-id", tc.id, "--timeout", "60s")
+			u := authorizeURL(t, lines, tc.base+tc.authPath)
+			q := u.Query()
+			redirect, err := url.Parse(q.Get("redirect_uri"))
+			require.NoError(t, err)
+			assert.Equal(t, "http", redirect.Scheme)
+			assert.Equal(t, "127.0.0.1", redirect.Hostname(), "RFC 8252: loopback IP literal")
+			assert.NotEqual(t, "0", redirect.Port())
+			assert.GreaterOrEqual(t, len(q.Get("state")), 16)
+			assert.Equal(t, tc.pkce, q.Get("code_challenge") != "", "PKCE")
+			if tc.pkce {
+				assert.Equal(t, "S256", q.Get("code_challenge_method"))
+			}
+
+			// A forged callback (wrong state) is refused and the login goes on.
+			status, body := browser(t, redirect.String()+"?code=forged&state=forged-state-0123456789")
+			assert.Equal(t, http.StatusBadRequest, status, body)
+
+			status, body = browser(t, u.String())
+			require.Equal(t, http.StatusOK, status, body)
+			assert.Contains(t, body, "Logged in")
+
+			r := wait()
+			require.Equal(t, exitOK, r.code, r.stderr)
+			assert.Contains(t, r.stdout, `logged in; saved "`+tc.provider+`"`)
+			assert.Contains(t, r.stderr, "ignored a callback with an unknown state")
+
+			tok := e.ok("token", tc.provider)
+			require.True(t, tc.valid(strings.TrimSuffix(tok.stdout, "\n")), "the printed token is live at the provider")
+			assert.NotContains(t, r.stdout+r.stderr, strings.TrimSpace(tok.stdout), "login printed the token")
+		})
+	}
+}
+
+// A provider error in the redirect (the user said no) ends the login with
+// exit 1; no browser within --timeout ends it too.
+func TestLoginFailures(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t)
+	t.Run("access denied", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t).set(envClientSecret, g.ClientSecret)
+		lines, wait := e.start("login", "generic", "--base-url", g.URL, "--client-id", g.ClientID, "--timeout", "60s")
+		u := authorizeURL(t, lines, g.URL)
+		redirect := u.Query().Get("redirect_uri")
+		status, _ := browser(t, redirect+"?error=access_denied&state="+url.QueryEscape(u.Query().Get("state")))
+		assert.Equal(t, http.StatusForbidden, status)
+		r := wait()
+		assert.Equal(t, exitFailure, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "access_denied")
+		e.exit(exitReauth, "token", "generic")
+	})
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t).set(envClientSecret, g.ClientSecret)
+		r := e.exit(exitFailure, "login", "generic", "--base-url", g.URL, "--client-id", g.ClientID, "--timeout", "300ms")
+		assert.Contains(t, r.stderr, "no redirect from the browser")
+	})
+}
