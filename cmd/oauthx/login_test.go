@@ -53,8 +53,8 @@ func TestLoginLoopback(t *testing.T) {
 	g, f, p := newGeneric(t), newFinch(t), newPassport(t)
 	tests := []struct {
 		provider, base, id, secret, authPath string
-		pkce                                  bool
-		valid                                 func(string) bool
+		pkce                                 bool
+		valid                                func(string) bool
 	}{
 		{"generic", g.URL, g.ClientID, g.ClientSecret, "/oauth2/authorize", true, g.AccessTokenValid},
 		{"finch", f.URL, f.ClientID, f.ClientSecret, "/authorize", false, f.AccessTokenValid},

@@ -103,7 +103,7 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 // unless args name a store.
 func (e *env) run(stdin string, args ...string) result {
 	e.t.Helper()
-	if !hasStore(args) {
+	if !hasStore(args) && e.vars[envStore] == "" {
 		args = append([]string{"--store", "file:" + e.dir}, args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -152,7 +152,7 @@ func (e *env) exit(want int, args ...string) result {
 // stderr lines and a function waiting for its end.
 func (e *env) start(args ...string) (lines <-chan string, wait func() result) {
 	e.t.Helper()
-	if !hasStore(args) {
+	if !hasStore(args) && e.vars[envStore] == "" {
 		args = append([]string{"--store", "file:" + e.dir}, args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
