@@ -63,13 +63,23 @@ func TestStoreRedis(t *testing.T) {
 	}
 	prefix := "oauthx-cli-test-" + randomSuffix() + ":"
 	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
+		keys, _ := rdb.Keys(context.Background(), "{"+prefix+"}*").Result()
 		if len(keys) > 0 {
 			_ = rdb.Del(context.Background(), keys...).Err()
 		}
 	})
-	storeRoundTrip(t, newEnv(t), "redis://127.0.0.1:6379/0?prefix="+prefix)
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	e := newEnv(t)
+	store := "redis://127.0.0.1:6379/0?prefix=" + prefix
+	g := newGeneric(t)
+	e.set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	e.ok("--store", store, "exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--name", "in-redis")
+	keys, err := rdb.Keys(ctx, "{"+prefix+"}*").Result()
+	require.NoError(t, err)
+	assert.NotEmpty(t, keys, "the session is in Redis under the prefix")
+	e.ok("--store", store, "logout", "in-redis")
+
+	storeRoundTrip(t, e, store)
+	keys, err = rdb.Keys(ctx, "{"+prefix+"}*").Result()
 	require.NoError(t, err)
 	assert.Empty(t, keys, "logout left keys behind")
 

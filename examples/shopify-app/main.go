@@ -5,7 +5,9 @@
 //
 //	go run ./examples/shopify-app -fake          # against a local fake Shopify
 //	go run ./examples/shopify-app -fake -once    # one request through the app, then exit
-//	SHOPIFY_API_KEY=… SHOPIFY_API_SECRET=… go run ./examples/shopify-app
+//	go run ./examples/shopify-app -fake -store redis://127.0.0.1:6379/0
+//	go run ./examples/shopify-app -fake -store 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+//	SHOPIFY_API_KEY=… SHOPIFY_API_SECRET=… go run ./examples/shopify-app -store redis://…
 package main
 
 import (
@@ -20,12 +22,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/shopify"
+	"github.com/oauthx/oauthx/tokenstore"
 )
 
 func main() {
@@ -42,9 +44,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	useFake := fs.Bool("fake", false, "run against a local fake Shopify (providertest)")
 	once := fs.Bool("once", false, "with -fake: send one request through the app, print the answer, exit")
 	expiring := fs.Bool("expiring", true, "use expiring offline tokens (refreshed as needed)")
+	storeURL := fs.String("store", "memory", "where offline sessions live: memory, redis://… or postgres://…")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	st, closeStore, err := openStore(ctx, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 
 	cfg := shopify.Config{APIKey: os.Getenv("SHOPIFY_API_KEY"), APISecret: os.Getenv("SHOPIFY_API_SECRET")}
 	var fake *providertest.Shopify
@@ -62,9 +70,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	mw, err := sc.Middleware(shopify.MiddlewareConfig{
-		Storage:  newMemory(), // swap for a tokenstore store in production
-		Expiring: *expiring,
-		Logger:   slog.Default(),
+		// Any tokenstore.Store is a shopify.Storage; its "not found" is
+		// tokenstore.ErrNotFound. Redis and PostgreSQL stores are shared by
+		// every replica of the app.
+		Storage:    st,
+		IsNotFound: func(err error) bool { return errors.Is(err, tokenstore.ErrNotFound) },
+		Expiring:   *expiring,
+		Logger:     slog.Default(),
 	})
 	if err != nil {
 		return err
@@ -86,7 +98,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		const shop = "demo-shop.myshopify.com"
 		token := fake.SessionToken(shop, 1)
 		if *once {
-			return demoRequest(ctx, base, token, out)
+			if err := demoRequest(ctx, base, token, out); err != nil {
+				return err
+			}
+			s, err := st.Load(ctx, shopify.OfflineSessionID(shop))
+			if err != nil {
+				return fmt.Errorf("the offline session was not stored: %w", err)
+			}
+			fmt.Fprintf(out, "\nstored in %s: %v\n", storeName(*storeURL), s) // a Session prints redacted
+			return nil
 		}
 		fmt.Fprintf(out, "listening on %s (fake Shopify at %s)\ntry: curl -H 'Authorization: Bearer %s' %s/api/shop\n",
 			base, fake.URL, token, base)
@@ -142,27 +162,5 @@ func demoRequest(ctx context.Context, base, token string, out io.Writer) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("demo request failed: %d", resp.StatusCode)
 	}
-	return nil
-}
-
-// memory is an in-memory shopify.Storage. A real app uses a tokenstore
-// store so sessions survive restarts and are shared by replicas.
-type memory struct {
-	mu sync.Mutex
-	m  map[string]*client.Session
-}
-
-func newMemory() *memory { return &memory{m: map[string]*client.Session{}} }
-
-func (m *memory) Load(_ context.Context, id string) (*client.Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.m[id].Clone(), nil // (nil, nil): not found
-}
-
-func (m *memory) Save(_ context.Context, s *client.Session) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.m[s.ID] = s.Clone()
 	return nil
 }
