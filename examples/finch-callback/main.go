@@ -25,6 +25,8 @@ import (
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/finch"
 	"github.com/oauthx/oauthx/providertest"
+	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/redisstore"
 )
 
 type config struct {
@@ -57,14 +59,16 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	if cfg.publicURL == "" {
 		cfg.publicURL = "http://" + cfg.addr
 	}
-	var st store = newMemoryStore()
+	// Tokens live in a tokenstore.Store: Redis (tokenstore/redisstore) as
+	// in Finch's own guide, or memory to try the example.
+	var st tokenstore.Store = tokenstore.NewMemory()
 	if cfg.redisAddr != "" {
 		rdb := redis.NewClient(&redis.Options{Addr: cfg.redisAddr})
 		defer rdb.Close()
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			return fmt.Errorf("redis at %s: %w", cfg.redisAddr, err)
 		}
-		st = &redisStore{rdb: rdb, prefix: "oauthx-example:finch:"}
+		st = redisstore.New(rdb, redisstore.WithPrefix(redisPrefix))
 	}
 	a, cleanup, err := newApp(cfg, st, log)
 	if err != nil {
@@ -85,10 +89,13 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	return nil
 }
 
+// redisPrefix is where the example's keys live in Redis.
+const redisPrefix = "oauthx-example:finch:"
+
 type app struct {
 	c        *client.Client
 	states   *client.MemoryStates
-	store    store
+	store    tokenstore.Store
 	callback http.Handler
 	redirect string
 	products []string
@@ -98,7 +105,7 @@ type app struct {
 
 // newApp wires the client, the state store and the callback handler.
 // With cfg.fake it starts a providertest.Finch and points everything at it.
-func newApp(cfg config, st store, log *slog.Logger) (*app, func(), error) {
+func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), error) {
 	cleanup := func() {}
 	var opts []finch.Option
 	if cfg.fake {
@@ -173,17 +180,13 @@ type row struct {
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	ids, err := a.store.List(r.Context())
+	sessions, err := a.store.List(r.Context(), tokenstore.Filter{Provider: finch.Name})
 	if err != nil {
 		http.Error(w, "store unavailable", http.StatusInternalServerError)
 		return
 	}
-	rows := make([]row, 0, len(ids))
-	for _, id := range ids {
-		s, err := a.store.Load(r.Context(), id)
-		if err != nil {
-			continue
-		}
+	rows := make([]row, 0, len(sessions))
+	for _, s := range sessions {
 		conn := finch.ConnectionOf(s)
 		rows = append(rows, row{ID: s.ID, ProviderID: conn.ProviderID, Products: conn.Products})
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +15,29 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/redisstore"
+	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
 
+// watched runs onSave after each successful Save.
+type watched struct {
+	tokenstore.Store
+	onSave func()
+}
+
+func (w *watched) Save(ctx context.Context, s *client.Session) error {
+	err := w.Store.Save(ctx, s)
+	if err == nil {
+		w.onSave()
+	}
+	return err
+}
+
 // startApp serves the example with -fake on a loopback port.
-func startApp(t *testing.T, st store) *httptest.Server {
+func startApp(t *testing.T, st tokenstore.Store) *httptest.Server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -47,7 +65,7 @@ func get(t *testing.T, hc *http.Client, u string) (int, string) {
 }
 
 // flow connects, lists, introspects and disconnects through the pages.
-func flow(t *testing.T, st store) {
+func flow(t *testing.T, st tokenstore.Store) {
 	srv := startApp(t, st)
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -55,13 +73,15 @@ func flow(t *testing.T, st store) {
 	// /connect → fake Connect → /callback → saved → / lists it.
 	status, body := get(t, hc, srv.URL+"/connect")
 	require.Equal(t, http.StatusOK, status, body)
-	ids, err := st.List(context.Background())
+	sessions, err := st.List(context.Background(), tokenstore.Filter{})
 	require.NoError(t, err)
-	require.Len(t, ids, 1)
+	require.Len(t, sessions, 1)
+	s := sessions[0]
+	ids := []string{s.ID}
+	assert.Equal(t, "finch", s.Provider)
+	assert.True(t, s.NeverExpires())
 	assert.Contains(t, body, ids[0])
 	assert.Contains(t, body, "[company directory]")
-	s, err := st.Load(context.Background(), ids[0])
-	require.NoError(t, err)
 	assert.NotContains(t, body, s.AccessToken)
 
 	status, body = get(t, hc, srv.URL+"/introspect?id="+ids[0])
@@ -77,12 +97,12 @@ func flow(t *testing.T, st store) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	ids, err = st.List(context.Background())
+	sessions, err = st.List(context.Background(), tokenstore.Filter{})
 	require.NoError(t, err)
-	assert.Empty(t, ids)
+	assert.Empty(t, sessions)
 }
 
-func TestFlowInMemory(t *testing.T) { flow(t, newMemoryStore()) }
+func TestFlowInMemory(t *testing.T) { flow(t, tokenstore.NewMemory()) }
 
 func TestFlowRedis(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
@@ -90,23 +110,25 @@ func TestFlowRedis(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		if os.Getenv("OAUTHX_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("Redis on 127.0.0.1:6379 is required: %v", err)
-		}
-		t.Skipf("Redis on 127.0.0.1:6379 is not reachable: %v", err)
+		storetest.ServiceMissing(t, "Redis on 127.0.0.1:6379", err)
 	}
 	prefix := "oauthx-test:finch-example:" + time.Now().Format("150405.000000") + ":"
+	keys := func() []string {
+		keys, err := rdb.Keys(context.Background(), "{"+prefix+"}*").Result()
+		require.NoError(t, err)
+		return keys
+	}
 	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
-		if len(keys) > 0 {
-			_ = rdb.Del(context.Background(), keys...).Err()
+		if k := keys(); len(k) > 0 {
+			_ = rdb.Del(context.Background(), k...).Err()
 		}
 	})
-	flow(t, &redisStore{rdb: rdb, prefix: prefix})
+	st := redisstore.New(rdb, redisstore.WithPrefix(prefix))
+	flow(t, &watched{Store: st, onSave: func() { assert.NotEmpty(t, keys(), "the token is in Redis") }})
 }
 
 func TestNeedsCredentialsWithoutFake(t *testing.T) {
-	_, _, err := newApp(config{publicURL: "http://127.0.0.1:1"}, newMemoryStore(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, _, err := newApp(config{publicURL: "http://127.0.0.1:1"}, tokenstore.NewMemory(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "-fake")
 }
