@@ -85,8 +85,8 @@ run_tests() {
   fi
   log "go test -race ./..."
   go test -race -count=1 -timeout 20m ./...
-  log "main job: go run ./examples/quickstart"
-  go run ./examples/quickstart >/dev/null
+  log "main job: go run ./cmd/oauthx demo"
+  go run ./cmd/oauthx demo
 }
 export -f run_tests log
 
