@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/tokenstore"
@@ -54,8 +55,12 @@ func cmdRefresh(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if s.RefreshToken == "" && s.NeverExpires() {
-		return fmt.Errorf("session %q never expires and has no refresh token: %w", name, errNothingToRefresh)
+	if s.RefreshToken == "" {
+		if s.NeverExpires() {
+			return fmt.Errorf("session %q never expires and has no refresh token: %w", name, errNothingToRefresh)
+		}
+		// Kept: it may still be good (a Shopify online token) until it expires.
+		return fmt.Errorf("session %q has no refresh token (%s): a new one needs a new login: %w", name, expiryText(s, time.Now()), client.ErrReauthorize)
 	}
 	secret, err := c.needSecret("refresh")
 	if err != nil {

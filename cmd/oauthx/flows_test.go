@@ -203,7 +203,9 @@ func TestShopifyExchange(t *testing.T) {
 	on := storedToken(t, e, shop+"_7")
 	assert.False(t, on.NeverExpires)
 	assert.Contains(t, on.ExtraKeys, "associated_user")
-	e.exit(exitReauth, "refresh", shop+"_7") // online tokens have no refresh token
+	r = e.exit(exitReauth, "refresh", shop+"_7") // online tokens have no refresh token
+	assert.Contains(t, r.stderr, "no refresh token")
+	e.ok("show", shop+"_7") // kept: still good until it expires
 
 	r = e.ok("shopify-exchange", "--base-url", f.URL, "--shop", shop, "--session-token", f.SessionToken(shop, 7), "--expiring", "--name", "shop-exp")
 	exp := storedToken(t, e, "shop-exp")

@@ -134,10 +134,10 @@ func (c *cli) flagSet(name, args string) *flag.FlagSet {
 			return err
 		}
 	}
-	fs.Func("store", "where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
+	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
 	fs.BoolFunc("json", "print JSON", boolean(&c.json))
-	fs.Func("base-url", "provider base URL (sandboxes, tests); saved with the session", str(&c.baseURL))
-	fs.Func("client-id", "OAuth client id / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
+	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
+	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
 	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
