@@ -154,3 +154,23 @@ func TestStoreDefaultFallsBackToFiles(t *testing.T) {
 	assert.Contains(t, r.stdout, g.URL)
 	assert.NotContains(t, r.stderr, "no OS keyring")
 }
+
+// With a keyring, the default store is the keyring (service "oauthx").
+func TestStoreDefaultUsesKeyring(t *testing.T) {
+	t.Parallel()
+	e := keyringEnv(t)
+	g := newGeneric(t)
+	e.set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	name := "cli-test-" + randomSuffix()
+	r := e.ok("--store", "", "exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--name", name)
+	assert.Contains(t, r.stderr, `storing sessions in the OS keyring (service "oauthx")`)
+	t.Cleanup(func() { e.run("", "--store", "", "logout", name) })
+	k, err := tokenstore.NewKeyring(defaultService)
+	require.NoError(t, err)
+	s, err := k.Load(context.Background(), name)
+	require.NoError(t, err)
+	assert.True(t, g.AccessTokenValid(s.AccessToken))
+	e.ok("--store", "", "logout", name)
+	_, err = k.Load(context.Background(), name)
+	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
+}
