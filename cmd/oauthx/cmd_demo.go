@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
@@ -46,7 +49,7 @@ func cmdDemo(c *cli, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, 2*time.Minute)
 	defer cancel()
-	d := &demo{ctx: ctx, c: c, st: st}
+	d := &demo{ctx: ctx, c: c, st: st, dir: dir}
 	if !c.json {
 		fmt.Fprintf(c.stdout, "oauthx demo: every flow against in-process fake providers; sessions saved to a temporary file store (%s).\nTokens are shown as fingerprints.\n", dir)
 	}
@@ -90,8 +93,60 @@ type demo struct {
 	ctx   context.Context
 	c     *cli
 	st    tokenstore.Store
+	dir   string
 	flow  string
 	steps []demoStep
+}
+
+// sub is an in-process invocation of the CLI's own commands on the demo's
+// store, with the secret already read (as from $OAUTHX_CLIENT_SECRET).
+func (d *demo) sub(stdout, stderr io.Writer, baseURL, clientID, secret string) *cli {
+	return &cli{ctx: d.ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
+		getenv: func(string) string { return "" }, store: "file:" + d.dir,
+		baseURL: baseURL, clientID: clientID, secretRead: true, secret: secret}
+}
+
+// login runs `oauthx login <provider>` in-process and plays the browser: it
+// reads the authorize URL the command prints, follows it through the
+// fake's consent redirect to the command's loopback server, and waits for
+// the command to save the session.
+func (d *demo) login(provider, name, baseURL, clientID, secret string) (*client.Session, error) {
+	pr, pw := io.Pipe()
+	sub := d.sub(io.Discard, pw, baseURL, clientID, secret)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- cmdLogin(sub, []string{provider, "--name", name, "--timeout", "30s"})
+		_ = pw.Close()
+	}()
+	var authURL string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, baseURL+"/") {
+			authURL = l
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if authURL == "" {
+		return nil, fmt.Errorf("login printed no authorize URL: %v", <-errc)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second} // follows the redirect to the loopback server
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, authURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Hostname() != "127.0.0.1" || resp.Request.URL.Path != "/callback" {
+		return nil, fmt.Errorf("the browser ended at %s with %d, not on the loopback callback", resp.Request.URL.Redacted(), resp.StatusCode)
+	}
+	return d.st.Load(d.ctx, name)
 }
 
 // section starts a flow.
@@ -249,6 +304,33 @@ func (d *demo) generic() {
 			return "", errors.New("the provider did not see the reuse")
 		}
 		return "ErrReauthorize (" + err.Error() + "); exit code 3 in the CLI", nil
+	})
+	d.step("oauthx login generic: loopback redirect server on 127.0.0.1, state, PKCE (a simulated browser consents)", func() (string, error) {
+		ls, err := d.login(provGeneric, "generic-login", fake.URL, fake.ClientID, fake.ClientSecret)
+		if err != nil {
+			return "", err
+		}
+		if !fake.AccessTokenValid(ls.AccessToken) {
+			return "", errors.New("the provider does not know the saved token")
+		}
+		if lm, ok := metaOf(ls); !ok || lm != m {
+			return "", fmt.Errorf("the saved session lacks the CLI metadata: %+v", lm)
+		}
+		return fmt.Sprintf("saved %q: access %s", ls.ID, redact(ls.AccessToken)), nil
+	})
+	d.step("oauthx token generic-login prints the access token and nothing else", func() (string, error) {
+		var out, errb bytes.Buffer
+		if err := cmdToken(d.sub(&out, &errb, "", "", fake.ClientSecret), []string{"generic-login"}); err != nil {
+			return "", err
+		}
+		ls, err := d.st.Load(d.ctx, "generic-login")
+		if err != nil {
+			return "", err
+		}
+		if out.String() != ls.AccessToken+"\n" || errb.Len() != 0 {
+			return "", errors.New("token printed something other than the stored access token")
+		}
+		return fmt.Sprintf("%d bytes on stdout: the token and a newline", out.Len()), nil
 	})
 	d.step("token source refreshes near expiry and saves before handing out (oauthx token)", func() (string, error) {
 		// The token source's clock reads 30 s before the stored token expires:
@@ -507,7 +589,7 @@ func (d *demo) listAll() {
 		for _, s := range ss {
 			names = append(names, s.ID)
 		}
-		want := []string{"demo-shop.myshopify.com_1", "generic", "offline_demo-shop.myshopify.com", "passport"}
+		want := []string{"demo-shop.myshopify.com_1", "generic", "generic-login", "offline_demo-shop.myshopify.com", "passport"}
 		if !slices.Equal(names, want) {
 			return "", fmt.Errorf("want %v, got %v", want, names)
 		}
