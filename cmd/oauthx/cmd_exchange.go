@@ -104,7 +104,7 @@ func verifyIDToken(ctx context.Context, cl *clients, s *client.Session) error {
 
 // store stamps s with the CLI metadata, saves it under name and reports it.
 func (c *cli) save(st tokenstore.Store, s *client.Session, name string, cl *clients, verb string) error {
-	stamp(s, name, cl.meta())
+	stamp(s, name, cl.meta)
 	if err := st.Save(c.ctx, s); err != nil {
 		return fmt.Errorf("saving session %q: %w", name, err)
 	}

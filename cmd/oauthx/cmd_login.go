@@ -128,7 +128,7 @@ func cmdLogin(c *cli, args []string) error {
 					return err
 				}
 			}
-			stamp(s, *name, cl.meta())
+			stamp(s, *name, cl.meta)
 			return st.Save(ctx, s)
 		},
 		OnSuccess: func(w http.ResponseWriter, _ *http.Request, s *client.Session) {
@@ -171,11 +171,6 @@ func cmdLogin(c *cli, args []string) error {
 		}
 		return fmt.Errorf("no redirect from the browser within %s", *timeout)
 	}
-}
-
-// meta returns the metadata the clients stamp.
-func (cl *clients) meta() sessionMeta {
-	return cl.tokens.Provider().(stampingProvider).meta
 }
 
 // page answers the browser with a small HTML page.

@@ -106,6 +106,8 @@ type clients struct {
 	tokens *client.Client
 	// shop is set for Shopify.
 	shop *shopify.Client
+	// meta is what tokens stamps on sessions.
+	meta sessionMeta
 }
 
 // newClients builds the clients of t. A bad provider name, a missing
@@ -120,7 +122,7 @@ func newClients(t target) (*clients, error) {
 		opts = append(opts, client.WithHTTPClient(t.httpClient))
 	}
 	var p client.Provider
-	cl := &clients{}
+	cl := &clients{meta: m}
 	switch m.Provider {
 	case provGeneric:
 		if m.BaseURL == "" {
