@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -375,15 +374,11 @@ func (f *Finch) introspect(w http.ResponseWriter, r *http.Request) {
 // and the state.
 func (f *Finch) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	target, err := url.Parse(redirect)
+	target, ok := authorizeTarget(w, q, f.cfg.clientID)
+	if !ok {
+		return
+	}
 	switch {
-	case q.Get("client_id") != f.cfg.clientID:
-		http.Error(w, "unknown client_id", http.StatusBadRequest)
-		return
-	case redirect == "" || err != nil || !target.IsAbs():
-		http.Error(w, "redirect_uri must be an absolute URL", http.StatusBadRequest)
-		return
 	case q.Get("products") == "" || strings.Contains(q.Get("products"), ","):
 		http.Error(w, "products must be space-separated", http.StatusBadRequest)
 		return
@@ -397,14 +392,7 @@ func (f *Finch) authorize(w http.ResponseWriter, r *http.Request) {
 	} else {
 		conn.ClientType = "production"
 	}
-	code := f.IssueCodeFor(redirect, conn)
-	tq := target.Query()
-	tq.Set("code", code)
-	if st := q.Get("state"); st != "" {
-		tq.Set("state", st)
-	}
-	target.RawQuery = tq.Encode()
-	http.Redirect(w, r, target.String(), http.StatusFound)
+	redirectWithCode(w, r, target, f.IssueCodeFor(q.Get("redirect_uri"), conn), q.Get("state"))
 }
 
 func (f *Finch) fail(w http.ResponseWriter, status int, name, finchCode, msg string) {

@@ -360,36 +360,24 @@ func (g *Generic) fail(w http.ResponseWriter, status int, code, desc string) {
 // redirect_uri with a fresh code and the state.
 func (g *Generic) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	target, err := url.Parse(redirect)
-	switch {
-	case q.Get("response_type") != "code":
+	if q.Get("response_type") != "code" {
 		http.Error(w, "response_type must be code", http.StatusBadRequest)
 		return
-	case q.Get("client_id") != g.cfg.clientID:
-		http.Error(w, "unknown client_id", http.StatusBadRequest)
+	}
+	target, ok := authorizeTarget(w, q, g.cfg.clientID)
+	if !ok {
 		return
-	case redirect == "" || err != nil || !target.IsAbs():
-		http.Error(w, "redirect_uri must be an absolute URL", http.StatusBadRequest)
-		return
-	case q.Get("state") == "":
+	}
+	if q.Get("state") == "" {
 		http.Error(w, "state is required", http.StatusBadRequest)
 		return
 	}
-	grant := codeGrant{redirectURI: redirect, scopes: strings.Fields(q.Get("scope"))}
-	if ch := q.Get("code_challenge"); ch != "" {
-		if q.Get("code_challenge_method") != "S256" {
-			http.Error(w, "only S256 code challenges are supported", http.StatusBadRequest)
-			return
-		}
-		grant.challenge = ch
+	challenge, ok := pkceChallenge(w, q)
+	if !ok {
+		return
 	}
-	code := g.issueCode(grant)
-	tq := target.Query()
-	tq.Set("code", code)
-	tq.Set("state", q.Get("state"))
-	target.RawQuery = tq.Encode()
-	http.Redirect(w, r, target.String(), http.StatusFound)
+	code := g.issueCode(codeGrant{redirectURI: q.Get("redirect_uri"), challenge: challenge, scopes: strings.Fields(q.Get("scope"))})
+	redirectWithCode(w, r, target, code, q.Get("state"))
 }
 
 // userinfo answers a GET with a valid bearer access token.

@@ -432,15 +432,11 @@ func RollupError(status int, code, message string) Fault {
 // the parameters and redirects to redirect_uri with a code and the state.
 func (p *Passport) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	target, err := url.Parse(redirect)
+	target, ok := authorizeTarget(w, q, p.cfg.clientID)
+	if !ok {
+		return
+	}
 	switch {
-	case q.Get("client_id") != p.cfg.clientID:
-		http.Error(w, "unknown client_id", http.StatusBadRequest)
-		return
-	case redirect == "" || err != nil || !target.IsAbs():
-		http.Error(w, "redirect_uri must be an absolute URL", http.StatusBadRequest)
-		return
 	case q.Get("state") == "":
 		http.Error(w, "state is required", http.StatusBadRequest)
 		return
@@ -448,20 +444,12 @@ func (p *Passport) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "response_type must be code", http.StatusBadRequest)
 		return
 	}
-	grant := passportCode{scopes: strings.Fields(q.Get("scope")), nonce: q.Get("nonce")}
-	if ch := q.Get("code_challenge"); ch != "" {
-		if q.Get("code_challenge_method") != "S256" {
-			http.Error(w, "only S256 code challenges are supported", http.StatusBadRequest)
-			return
-		}
-		grant.challenge = ch
+	challenge, ok := pkceChallenge(w, q)
+	if !ok {
+		return
 	}
-	code := p.issueCode(grant)
-	tq := target.Query()
-	tq.Set("code", code)
-	tq.Set("state", q.Get("state"))
-	target.RawQuery = tq.Encode()
-	http.Redirect(w, r, target.String(), http.StatusFound)
+	code := p.issueCode(passportCode{scopes: strings.Fields(q.Get("scope")), nonce: q.Get("nonce"), challenge: challenge})
+	redirectWithCode(w, r, target, code, q.Get("state"))
 }
 
 func (p *Passport) userinfo(w http.ResponseWriter, r *http.Request) {
