@@ -4,9 +4,13 @@
 #
 #   ./scripts/bench.sh            # default -benchtime
 #   BENCHTIME=5000x ./scripts/bench.sh
+#   STORM=0 ./scripts/bench.sh    # skip the refresh storm
 #
 # Pairs are sub-benchmarks named .../oauthx and .../x-oauth2 of the same
 # benchmark. ratio = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx faster).
+# Then ./bench/storm runs the cross-process refresh storm (processes ×
+# goroutines on one file-stored session against the single-use fake) for
+# tokenstore.TokenSource and for x/oauth2's ReuseTokenSource.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -33,3 +37,7 @@ awk '
     }
   }' "$out"
 rm -f "$out"
+if [ "${STORM:-1}" != 0 ]; then
+  echo
+  go run ./bench/storm ${STORM_ARGS:-}
+fi
