@@ -262,6 +262,11 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 		requireNoSecret(t, e.secrets, "%#v of the error", fmt.Sprintf("%#v", ce))
 	}
 	requireNoSecret(t, e.secrets, "log", e.logs.String())
+	for _, v := range []any{e.c, st, s} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			requireNoSecret(t, e.secrets, verb+" of the client, store and session", fmt.Sprintf(verb, v))
+		}
+	}
 }
 
 func mustJSON(v any) string {
