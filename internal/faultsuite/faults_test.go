@@ -3,8 +3,11 @@ package faultsuite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -136,8 +139,10 @@ func faultCases() []faultCase {
 	}
 }
 
-// flows are the grants every fault is served to.
-var flows = []string{"code", "refresh"}
+// flows are the grants every fault is served to: a code exchange, the
+// same through client.CallbackHandler (its Save writes the store), and a
+// refresh through tokenstore.TokenSource.
+var flows = []string{"code", "callback", "refresh"}
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
@@ -175,6 +180,9 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 	if flow == "refresh" && !e.refreshable {
 		t.Skipf("%s sessions do not refresh", provider)
 	}
+	if flow == "callback" && provider == "shopify" {
+		t.Skip("Shopify's OAuth callback is VerifyCallback + ExchangeCode: the code flow")
+	}
 	ctx := context.Background()
 	st := tokenstore.NewMemory()
 	var orig *client.Session
@@ -204,10 +212,12 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 			s, err = st.Load(ctx, orig.ID)
 			require.NotNil(t, tok)
 		}
+	} else if flow == "callback" {
+		s, err = runCallback(t, e, st, code, fc.kind)
 	} else {
 		s, err = e.exchange(ctx, code)
 		if err == nil {
-			err = st.Save(ctx, s) // what a callback does on success only
+			err = st.Save(ctx, s) // what an application does on success only
 		}
 	}
 	elapsed := time.Since(start)
@@ -287,4 +297,40 @@ func TestFaultsCoverEveryProvider(t *testing.T) {
 		s := e.login(t)
 		require.NotEmpty(t, s.AccessToken)
 	}
+}
+
+// runCallback sends the provider's redirect with code and a valid state to
+// a CallbackHandler saving into st, and returns the saved session or the
+// handler's error, after checking the status it answered.
+func runCallback(t *testing.T, e *env, st tokenstore.Store, code string, kind error) (*client.Session, error) {
+	t.Helper()
+	states := client.NewMemoryStates(0, nil)
+	var cbErr *client.CallbackError
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, States: states,
+		Save: func(ctx context.Context, s *client.Session) error { return st.Save(ctx, s) },
+		OnError: func(w http.ResponseWriter, _ *http.Request, ce *client.CallbackError) {
+			cbErr = ce
+			http.Error(w, ce.Reason, ce.StatusCode)
+		}})
+	require.NoError(t, err)
+	as, err := states.Begin("/home", false)
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/callback?state="+url.QueryEscape(as.State)+"&code="+url.QueryEscape(code), nil))
+	if kind == nil {
+		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+		require.Equal(t, "/home", rec.Header().Get("Location"))
+		list, err := st.List(context.Background(), tokenstore.Filter{})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		return list[0], nil
+	}
+	require.NotNil(t, cbErr, "status %d without a callback error", rec.Code)
+	want := http.StatusBadGateway
+	if errors.Is(kind, client.ErrRateLimited) {
+		want = http.StatusServiceUnavailable
+	}
+	assert.Equal(t, want, rec.Code, "callback status")
+	requireNoSecret(t, e.secrets, "callback page", rec.Body.String())
+	return nil, cbErr
 }

@@ -30,7 +30,7 @@ const (
 	sentinelClientSecret = "SENTINEL-CLIENT-SECRET-0c9d1e"
 	sentinelShop         = "sentinel-shop.myshopify.com"
 	redirectURL          = "http://127.0.0.1:9/callback"
-	clientTimeout        = time.Second
+	clientTimeout        = 2 * time.Second
 )
 
 // Providers, in the order the suites run them.
