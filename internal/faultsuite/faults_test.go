@@ -140,9 +140,10 @@ func faultCases() []faultCase {
 }
 
 // flows are the grants every fault is served to: a code exchange, the
-// same through client.CallbackHandler (its Save writes the store), and a
-// refresh through tokenstore.TokenSource.
-var flows = []string{"code", "callback", "refresh"}
+// same through client.CallbackHandler (its Save writes the store), a
+// refresh through tokenstore.TokenSource, and Shopify's session-token
+// exchange.
+var flows = []string{"code", "callback", "refresh", "token-exchange"}
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
@@ -180,6 +181,9 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 	if flow == "refresh" && !e.refreshable {
 		t.Skipf("%s sessions do not refresh", provider)
 	}
+	if flow == "token-exchange" && provider != "shopify" {
+		t.Skip("session-token exchange is Shopify's")
+	}
 	if flow == "callback" && provider == "shopify" {
 		t.Skip("Shopify's OAuth callback is VerifyCallback + ExchangeCode: the code flow")
 	}
@@ -191,6 +195,8 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 		orig = e.login(t)
 		orig.Expiry = time.Now().Add(-time.Second) // due
 		require.NoError(t, st.Save(ctx, orig))
+	} else if flow == "token-exchange" {
+		code = e.sessionToken()
 	} else {
 		code = e.code()
 	}
@@ -211,6 +217,11 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 		if err == nil {
 			s, err = st.Load(ctx, orig.ID)
 			require.NotNil(t, tok)
+		}
+	} else if flow == "token-exchange" {
+		s, err = e.tokenExchange(ctx, code)
+		if err == nil {
+			err = st.Save(ctx, s)
 		}
 	} else if flow == "callback" {
 		s, err = runCallback(t, e, st, code, fc.kind)

@@ -52,6 +52,10 @@ type env struct {
 	code func() string
 	// exchange runs the provider's code grant with the client under test.
 	exchange func(ctx context.Context, code string) (*client.Session, error)
+	// sessionToken and tokenExchange: Shopify's session-token exchange
+	// (nil for other providers).
+	sessionToken  func() string
+	tokenExchange func(ctx context.Context, sessionToken string) (*client.Session, error)
 	// refreshable reports whether the provider's sessions refresh.
 	refreshable bool
 	// login returns a live session from the fake (with a refresh token
@@ -123,6 +127,11 @@ func newEnv(t *testing.T, provider, base string) *env {
 		e.code = func() string { return e.secrets.add(f.IssueCode(sentinelShop)) }
 		e.exchange = func(ctx context.Context, code string) (*client.Session, error) {
 			return e.shop.ExchangeCode(ctx, sentinelShop, code, true)
+		}
+		e.sessionToken = func() string { return e.secrets.add(f.SessionToken(sentinelShop, 7)) }
+		e.tokenExchange = func(ctx context.Context, st string) (*client.Session, error) {
+			return e.shop.ExchangeToken(ctx, shopify.TokenExchangeParams{Shop: sentinelShop, SessionToken: st,
+				RequestedTokenType: shopify.OfflineAccessToken, Expiring: true})
 		}
 		e.refreshable = true
 		e.login = func(t *testing.T) *client.Session {
