@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/providertest"
@@ -169,7 +171,7 @@ func TestFaults(t *testing.T) {
 // requests, the store and the logs.
 func runFault(t *testing.T, provider, flow string, fc faultCase) {
 	base := ""
-	var resetConns interface{ Load() int64 }
+	var resetConns *atomic.Int64
 	switch fc.endpoint {
 	case "dead":
 		base = deadURL(t)
@@ -212,11 +214,12 @@ func runFault(t *testing.T, provider, flow string, fc faultCase) {
 	var err error
 	if flow == "refresh" {
 		ts := tokenstore.NewTokenSource(st, e.c, orig.ID)
-		var tok interface{ Type() string }
+		var tok *oauth2.Token
 		tok, err = ts.Token()
 		if err == nil {
 			s, err = st.Load(ctx, orig.ID)
-			require.NotNil(t, tok)
+			require.NoError(t, err)
+			assert.Equal(t, s.AccessToken, tok.AccessToken, "the token handed out is the one saved")
 		}
 	} else if flow == "token-exchange" {
 		s, err = e.tokenExchange(ctx, code)
