@@ -28,7 +28,11 @@ type Config struct {
 // Client makes token calls to one provider. It is safe for concurrent use.
 // Printing a Client never shows its secret.
 type Client struct {
-	cfg      Config
+	// cfg is behind a pointer so that fmt, printing a struct that holds
+	// a *Client with a verb it cannot apply (%s of a nested pointer
+	// prints its fields, without calling Format), shows an address, not
+	// the secret.
+	cfg      *Config
 	provider Provider
 	opts     options
 	grants   *retryablehttp.Client // requests that carry single-use grants
@@ -59,7 +63,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	cfg.Scopes = append([]string(nil), cfg.Scopes...)
-	c := &Client{cfg: cfg, provider: cfg.Provider, opts: o}
+	c := &Client{cfg: &cfg, provider: cfg.Provider, opts: o}
 	c.grants = c.newRetryClient(false)
 	c.reads = c.newRetryClient(true)
 	return c, nil

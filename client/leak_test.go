@@ -89,3 +89,24 @@ func TestNoSecretLeaks(t *testing.T) {
 		assert.NotContains(t, all, sec)
 	}
 }
+
+// holder is a user type that keeps a client, as handlers and services do.
+type holder struct {
+	name string
+	c    *client.Client
+}
+
+// TestNestedClientPrintsNoSecret: fmt prints a nested pointer's fields
+// for verbs like %s and %d without calling its Format; the secret must
+// not be among them.
+func TestNestedClientPrintsNoSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "SENTINEL-nested-secret-51f0"
+	c, err := client.New(client.Config{Provider: providers.Generic("https://idp.example.com"), ClientID: "id", ClientSecret: secret})
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
+		require.NotContains(t, fmt.Sprintf(verb, holder{"h", c}), secret, verb)
+		require.NotContains(t, fmt.Sprintf(verb, &holder{"h", c}), secret, verb)
+		require.NotContains(t, fmt.Sprintf(verb, []any{c}), secret, verb)
+	}
+}

@@ -555,7 +555,7 @@ func TestAPICallMisuse(t *testing.T) {
 	require.ErrorIs(t, finch.Disconnect(ctx, gen, nil), client.ErrInvalidRequest)
 	require.ErrorIs(t, finch.Disconnect(ctx, gen, &client.Session{}), client.ErrInvalidRequest)
 	require.ErrorIs(t, finch.Disconnect(ctx, nil, &client.Session{AccessToken: "x"}), client.ErrInvalidRequest)
-	//nolint:staticcheck // a nil context is the misuse under test
+	//lint:ignore SA1012 a nil context is the misuse under test
 	_, err = finch.Introspect(nil, gen, &client.Session{AccessToken: "x"})
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 }

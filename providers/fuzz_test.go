@@ -70,3 +70,62 @@ func FuzzParseTokenResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGenericParseTokenResponse: the Generic provider's decoding (both
+// error shapes, the 14-day default lifetime) of any answer to a code or
+// refresh grant: a Session with an access token, a bearer type and an
+// expiry no earlier than the issue time, or an *client.Error matching one
+// sentinel; never a panic.
+func FuzzGenericParseTokenResponse(f *testing.F) {
+	for _, s := range []struct {
+		refresh bool
+		status  int
+		body    string
+	}{
+		{false, 200, `{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","scope":"a b"}`},
+		{true, 200, `{"access_token":"a","token_type":"Bearer"}`},
+		{true, 200, `{"access_token":"a","token_type":"mac","expires_in":1}`},
+		{false, 200, `{"access_token":"a","expires_in":1e300}`},
+		{false, 200, `{"access_token":"a","expires_in":"12.5"}`},
+		{true, 400, `{"error":"invalid_token","error_description":"refresh token reused"}`},
+		{false, 400, `{"message":"invalid_code","description":"x"}`},
+		{false, 401, `{"error":"invalid_client"}`},
+		{false, 503, `{"error":"temporarily_unavailable"}`},
+		{false, 200, `{"access_token":""}`},
+	} {
+		f.Add(s.refresh, s.status, []byte(s.body))
+	}
+	p := providers.Generic("https://idp.example.com")
+	now := time.Unix(1_700_000_000, 0)
+	sentinels := []error{client.ErrReauthorize, client.ErrInvalidClient, client.ErrRateLimited,
+		client.ErrTransient, client.ErrBadResponse, client.ErrInvalidRequest}
+	f.Fuzz(func(t *testing.T, refresh bool, status int, body []byte) {
+		req := &client.TokenRequest{Grant: client.GrantAuthorizationCode, Code: "c", Now: now}
+		if refresh {
+			req = &client.TokenRequest{Grant: client.GrantRefreshToken, RefreshToken: "r", Now: now}
+		}
+		s, err := p.ParseTokenResponse(req, &client.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body})
+		if err == nil {
+			if s == nil || s.AccessToken == "" || s.TokenType != "Bearer" {
+				t.Fatalf("bad session: %v", s)
+			}
+			if s.Expiry.IsZero() || s.Expiry.Before(now) {
+				t.Fatalf("expiry %v for a session issued %v", s.Expiry, now)
+			}
+			return
+		}
+		var e *client.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+		n := 0
+		for _, k := range sentinels {
+			if errors.Is(err, k) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("error matches %d sentinels: %v", n, err)
+		}
+	})
+}

@@ -1,35 +1,68 @@
 #!/usr/bin/env bash
-# Runs every oauthx benchmark beside its golang.org/x/oauth2 counterpart in
-# one `go test -bench` run and prints the ratios.
+# Runs the benchmarks of every package that pairs oauthx with its
+# golang.org/x/oauth2 counterpart, both halves in the same process run,
+# and prints a table of medians, ratios and allocations; then the
+# cross-process refresh storm.
 #
-#   ./scripts/bench.sh            # default -benchtime
-#   BENCHTIME=5000x ./scripts/bench.sh
+#   ./scripts/bench.sh                      # COUNT=5 runs of 1s each
+#   COUNT=10 BENCHTIME=2s ./scripts/bench.sh
+#   BENCH=CachedToken ./scripts/bench.sh    # a subset
+#   STORM=0 ./scripts/bench.sh              # skip the refresh storm
+#   STORM_ARGS='-shapes 8x64 -expiries 8' ./scripts/bench.sh
 #
 # Pairs are sub-benchmarks named .../oauthx and .../x-oauth2 of the same
-# benchmark. ratio = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx faster).
+# benchmark. speedup = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx
+# faster), on the medians of COUNT runs. Then ./bench/storm runs P processes
+# × G goroutines calling Token() on one file-stored session through several
+# expiries, against the single-use refresh-token fake, for
+# tokenstore.TokenSource and for x/oauth2's ReuseTokenSource.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
-go test -run '^$' -bench "${BENCH:-.}" -benchmem -benchtime "${BENCHTIME:-1s}" -count 1 ./... | tee "$out" >&2
+# Each package's test binary is built once and run COUNT times, so the
+# oauthx and x/oauth2 halves of a pair alternate and share the machine's
+# load drift (go test -count would run all of one half first).
+bin=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$bin"' EXIT
+pkgs=$(grep -rl --include='*_test.go' '"x-oauth2"' . | xargs -n1 dirname | sort -u)
+for p in $pkgs; do go test -c -o "$bin/$(echo "${p#./}" | tr / _).test" "$p"; done
+for _ in $(seq "${COUNT:-5}"); do
+  for p in $pkgs; do
+    (cd "$p" && "$bin/$(echo "${p#./}" | tr / _).test" -test.run '^$' -test.bench "${BENCH:-.}" -test.benchmem \
+      -test.benchtime "${BENCHTIME:-1s}") | tee -a "$out" >&2
+  done
+done
 echo
-awk '
+echo "$(grep -m1 '^cpu:' "$out" || true); GOMAXPROCS=${GOMAXPROCS:-$(nproc)}; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+gawk '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j+1] = a[j]; a[j+1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+  }
   /^Benchmark/ && / ns\/op/ {
     name=$1; sub(/-[0-9]+$/, "", name)
     n=split(name, parts, "/"); impl=parts[n]
-    base=name; sub("/" impl "$", "", base)
+    if (impl != "oauthx" && impl != "x-oauth2") next
+    base=name; sub("/" impl "$", "", base); sub(/^Benchmark/, "", base)
     for (i=2; i<=NF; i++) {
-      if ($(i+1)=="ns/op") ns[base, impl]=$i
+      if ($(i+1)=="ns/op") ns[base, impl]=ns[base, impl] " " $i
       if ($(i+1)=="allocs/op") al[base, impl]=$i
       if ($(i+1)=="B/op") by[base, impl]=$i
     }
-    if (impl=="oauthx" || impl=="x-oauth2") { if (!(base in seen)) { seen[base]=1; order[++k]=base } }
+    if (!(base in seen)) { seen[base]=1; order[++k]=base }
   }
   END {
-    printf "%-40s %12s %12s %8s %10s %10s\n", "benchmark", "oauthx ns", "x/oauth2 ns", "speedup", "allocs", "x/o2 allocs"
+    printf "%-22s %11s %11s %8s %14s %14s\n", "benchmark (median)", "oauthx", "x/oauth2", "speedup", "allocs/op", "B/op"
     for (i=1; i<=k; i++) {
       b=order[i]
       if (!((b, "oauthx") in ns) || !((b, "x-oauth2") in ns)) continue
-      printf "%-40s %12.0f %12.0f %7.2fx %10s %10s\n", b, ns[b, "oauthx"], ns[b, "x-oauth2"], ns[b, "x-oauth2"]/ns[b, "oauthx"], al[b, "oauthx"], al[b, "x-oauth2"]
+      o=median(ns[b, "oauthx"]); x=median(ns[b, "x-oauth2"])
+      printf "%-22s %8.1f ns %8.1f ns %7.2fx %14s %14s\n", b, o, x, x/o, al[b, "oauthx"] " vs " al[b, "x-oauth2"], by[b, "oauthx"] " vs " by[b, "x-oauth2"]
     }
   }' "$out"
-rm -f "$out"
+if [ "${STORM:-1}" != 0 ]; then
+  echo
+  # shellcheck disable=SC2086 # STORM_ARGS is a list of flags
+  go run ./bench/storm ${STORM_ARGS:-}
+fi

@@ -9,8 +9,9 @@ import (
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
-// Cached Token(): tokenstore.TokenSource against oauth2.ReuseTokenSource,
-// both holding a token valid for an hour, serial and under RunParallel.
+// Cached Token(): tokenstore.TokenSource (…/oauthx) against
+// oauth2.ReuseTokenSource (…/x-oauth2), both holding a token valid for an
+// hour, serial and under RunParallel. scripts/bench.sh pairs them.
 //
 //	go test -run '^$' -bench 'CachedToken' -benchmem ./tokenstore/
 func BenchmarkCachedToken(b *testing.B) {
@@ -27,9 +28,9 @@ func BenchmarkCachedToken(b *testing.B) {
 		ts   oauth2.TokenSource
 	}{
 		{"oauthx", ts},
-		{"ReuseTokenSource", reuse},
+		{"x-oauth2", reuse},
 	} {
-		b.Run(src.name+"/Serial", func(b *testing.B) {
+		b.Run("Serial/"+src.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := src.ts.Token(); err != nil {
@@ -37,7 +38,7 @@ func BenchmarkCachedToken(b *testing.B) {
 				}
 			}
 		})
-		b.Run(src.name+"/Parallel", func(b *testing.B) {
+		b.Run("Parallel/"+src.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

@@ -306,7 +306,7 @@ func TestTokenSourceShortLivedTokens(t *testing.T) {
 	s := f.first.Clone()
 	s.Expiry = s.IssuedAt.Add(10 * time.Second)
 	require.NoError(t, f.st.Save(f.ctx, s))
-	f.clk.off.Store(int64(s.IssuedAt.Sub(time.Now()) + 2*time.Second))
+	f.clk.off.Store(int64(time.Until(s.IssuedAt) + 2*time.Second))
 	ts := f.source()
 	for range 5 {
 		_, err := ts.Token()

@@ -1,0 +1,341 @@
+package faultsuite
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/finch"
+	"github.com/oauthx/oauthx/passport"
+	"github.com/oauthx/oauthx/providers"
+	"github.com/oauthx/oauthx/providertest"
+	"github.com/oauthx/oauthx/shopify"
+)
+
+// Sentinel credentials: every client of the suites uses them, and the leak
+// scan looks for them (and every code and token the fakes hand out).
+const (
+	sentinelClientID     = "sentinel-client-id-7f3a"
+	sentinelClientSecret = "SENTINEL-CLIENT-SECRET-0c9d1e"
+	sentinelShop         = "sentinel-shop.myshopify.com"
+	redirectURL          = "http://127.0.0.1:9/callback"
+	clientTimeout        = 2 * time.Second
+)
+
+// Providers, in the order the suites run them.
+var providerNames = []string{"generic", "shopify", "finch", "passport"}
+
+// env is one provider's fake and a client for it, instrumented.
+type env struct {
+	provider string
+	// c is the client under test; its endpoint may be overridden (a dead
+	// port, a listener that resets). live talks to the fake.
+	c, live *client.Client
+	shop    *shopify.Client // Shopify only: the client under test
+	// fail queues faults on the fake's token endpoint.
+	fail func(...providertest.Fault)
+	// served counts token endpoint requests the fake saw; reused counts
+	// single-use grants (codes, refresh tokens) it saw twice.
+	served, reused func() int
+	// code issues a fresh single-use authorization code.
+	code func() string
+	// exchange runs the provider's code grant with the client under test.
+	exchange func(ctx context.Context, code string) (*client.Session, error)
+	// sessionToken and tokenExchange: Shopify's session-token exchange
+	// (nil for other providers).
+	sessionToken  func() string
+	tokenExchange func(ctx context.Context, sessionToken string) (*client.Session, error)
+	// refreshable reports whether the provider's sessions refresh.
+	refreshable bool
+	// login returns a live session from the fake (with a refresh token
+	// when refreshable).
+	login func(t *testing.T) *client.Session
+	// attempts counts the round trips of the client under test.
+	attempts atomic.Int64
+	logs     *syncBuffer
+	secrets  *secretSet
+}
+
+// newEnv starts provider's fake. base, if not "", replaces the fake's URL
+// for the client under test.
+func newEnv(t *testing.T, provider, base string) *env {
+	t.Helper()
+	e := &env{provider: provider, logs: &syncBuffer{}, secrets: &secretSet{}}
+	e.secrets.add(sentinelClientSecret)
+	hc := &http.Client{Transport: countingTransport{n: &e.attempts, base: http.DefaultTransport.(*http.Transport).Clone()}, Timeout: clientTimeout}
+	opts := []client.Option{
+		client.WithHTTPClient(hc),
+		client.WithRetryMax(2),
+		client.WithRetryWait(10*time.Millisecond, 1500*time.Millisecond),
+		client.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+	}
+	pick := func(fakeURL string) string {
+		if base != "" {
+			return base
+		}
+		return fakeURL
+	}
+	ctx := context.Background()
+	switch provider {
+	case "generic":
+		g := providertest.NewGeneric(providertest.WithClientCredentials(sentinelClientID, sentinelClientSecret))
+		t.Cleanup(g.Close)
+		mk := func(u string) *client.Client {
+			c, err := client.New(client.Config{Provider: providers.Generic(u), ClientID: sentinelClientID,
+				ClientSecret: sentinelClientSecret, RedirectURL: redirectURL}, opts...)
+			require.NoError(t, err)
+			return c
+		}
+		e.c, e.live = mk(pick(g.URL)), mk(g.URL)
+		e.fail = g.Fail
+		e.served = func() int { return g.Stats().Requests }
+		e.reused = func() int { s := g.Stats(); return s.ReusedCodes + s.ReusedRefreshTokens }
+		e.code = func() string { return e.secrets.add(g.IssueCode(redirectURL)) }
+		e.exchange = func(ctx context.Context, code string) (*client.Session, error) { return e.c.ExchangeCode(ctx, code) }
+		e.refreshable = true
+		e.login = func(t *testing.T) *client.Session {
+			s, err := e.live.ExchangeCode(ctx, e.code())
+			require.NoError(t, err)
+			return e.secrets.session(s)
+		}
+	case "shopify":
+		f := providertest.NewShopify(providertest.WithShopifyCredentials(sentinelClientID, sentinelClientSecret))
+		t.Cleanup(f.Close)
+		mk := func(u string) *shopify.Client {
+			c, err := shopify.New(shopify.Config{APIKey: sentinelClientID, APISecret: sentinelClientSecret,
+				Scopes: []string{"read_products"}, InsecureShopBaseURL: u}, opts...)
+			require.NoError(t, err)
+			return c
+		}
+		live := mk(f.URL)
+		e.shop = mk(pick(f.URL))
+		e.c, e.live = e.shop.TokenClient(), live.TokenClient()
+		e.fail = f.Fail
+		e.served = func() int { return f.Stats().Requests }
+		e.reused = func() int { return f.Stats().ReusedRefreshTokens }
+		e.code = func() string { return e.secrets.add(f.IssueCode(sentinelShop)) }
+		e.exchange = func(ctx context.Context, code string) (*client.Session, error) {
+			return e.shop.ExchangeCode(ctx, sentinelShop, code, true)
+		}
+		e.sessionToken = func() string { return e.secrets.add(f.SessionToken(sentinelShop, 7)) }
+		e.tokenExchange = func(ctx context.Context, st string) (*client.Session, error) {
+			return e.shop.ExchangeToken(ctx, shopify.TokenExchangeParams{Shop: sentinelShop, SessionToken: st,
+				RequestedTokenType: shopify.OfflineAccessToken, Expiring: true})
+		}
+		e.refreshable = true
+		e.login = func(t *testing.T) *client.Session {
+			s, err := live.ExchangeToken(ctx, shopify.TokenExchangeParams{Shop: sentinelShop,
+				SessionToken: e.secrets.add(f.SessionToken(sentinelShop, 1)), RequestedTokenType: shopify.OfflineAccessToken, Expiring: true})
+			require.NoError(t, err)
+			require.NotEmpty(t, s.RefreshToken)
+			return e.secrets.session(s)
+		}
+	case "finch":
+		f := providertest.NewFinch(providertest.WithFinchCredentials(sentinelClientID, sentinelClientSecret))
+		t.Cleanup(f.Close)
+		mk := func(u string) *client.Client {
+			c, err := client.New(client.Config{Provider: finch.Provider(finch.WithBaseURL(u)), ClientID: sentinelClientID,
+				ClientSecret: sentinelClientSecret, RedirectURL: redirectURL}, opts...)
+			require.NoError(t, err)
+			return c
+		}
+		e.c, e.live = mk(pick(f.URL)), mk(f.URL)
+		e.fail = f.Fail
+		e.served = func() int { return f.Stats().TokenRequests }
+		e.reused = func() int { return f.Stats().ReusedCodes }
+		e.code = func() string { return e.secrets.add(f.IssueCode(redirectURL, "company", "directory")) }
+		e.exchange = func(ctx context.Context, code string) (*client.Session, error) { return e.c.ExchangeCode(ctx, code) }
+		e.login = func(t *testing.T) *client.Session {
+			s, err := e.live.ExchangeCode(ctx, e.code())
+			require.NoError(t, err)
+			return e.secrets.session(s)
+		}
+	case "passport":
+		p := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, sentinelClientSecret))
+		t.Cleanup(p.Close)
+		mk := func(u string) *client.Client {
+			c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(u), passport.WithIssuer(p.URL)),
+				ClientID: sentinelClientID, ClientSecret: sentinelClientSecret, RedirectURL: redirectURL,
+				Scopes: []string{"openid", "email"}}, opts...)
+			require.NoError(t, err)
+			return c
+		}
+		e.c, e.live = mk(pick(p.URL)), mk(p.URL)
+		e.fail = p.Fail
+		e.served = func() int { return p.Stats().Requests }
+		e.reused = func() int { return p.Stats().ReusedCodes }
+		e.code = func() string { return e.secrets.add(p.IssueCode("", "openid", "email")) }
+		e.exchange = func(ctx context.Context, code string) (*client.Session, error) { return e.c.ExchangeCode(ctx, code) }
+		e.refreshable = true
+		e.login = func(t *testing.T) *client.Session {
+			s, err := e.live.ExchangeCode(ctx, e.code())
+			require.NoError(t, err)
+			require.NotEmpty(t, s.RefreshToken)
+			return e.secrets.session(s)
+		}
+	default:
+		t.Fatalf("unknown provider %q", provider)
+	}
+	return e
+}
+
+// answer is a successful token response in the provider's shape, changed
+// by edit (nil: as is). Its tokens are sentinels.
+func (e *env) answer(edit func(map[string]any)) string {
+	at := e.secrets.add("at-SENTINEL-raw-" + e.provider + "-4b1f")
+	rt := e.secrets.add("rt-SENTINEL-raw-" + e.provider + "-93ac")
+	var m map[string]any
+	switch e.provider {
+	case "generic":
+		m = map[string]any{"access_token": at, "token_type": "bearer", "expires_in": 3600, "refresh_token": rt, "scope": "read"}
+	case "shopify":
+		m = map[string]any{"access_token": at, "scope": "read_products", "expires_in": 3600, "refresh_token": rt,
+			"refresh_token_expires_in": 7776000}
+	case "finch":
+		m = map[string]any{"access_token": at, "token_type": "bearer", "connection_id": "conn-1", "customer_id": nil,
+			"company_id": "co-1", "client_type": "production", "connection_type": "provider", "products": []string{"company"},
+			"provider_id": "gusto", "entity_ids": []string{"co-1"}}
+	case "passport":
+		m = map[string]any{"token_type": "Bearer", "access_token": at, "refresh_token": rt, "expires_in": 3600}
+	}
+	if edit != nil {
+		edit(m)
+	}
+	return mustJSON(m)
+}
+
+// countingTransport counts round trips (each attempt of the retry policy).
+type countingTransport struct {
+	n    *atomic.Int64
+	base http.RoundTripper
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// deadURL is an http:// loopback URL nothing listens on.
+func deadURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}
+
+// resetURL is an http:// loopback URL whose listener accepts each
+// connection, lets the client write its request (20 ms), and resets the
+// connection without reading a byte; accepted counts the connections. (A
+// reset during the TCP handshake instead is a dial error, which the client
+// rightly retries: nothing was written.)
+func resetURL(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			time.Sleep(20 * time.Millisecond)
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST instead of FIN
+			}
+			_ = conn.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = l.Close() })
+	return "http://" + l.Addr().String(), &accepted
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger used by many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// secretSet collects every secret a test handled.
+type secretSet struct {
+	mu   sync.Mutex
+	vals map[string]bool
+}
+
+func (s *secretSet) add(v string) string {
+	if len(v) < 8 {
+		return v
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vals == nil {
+		s.vals = map[string]bool{}
+	}
+	s.vals[v] = true
+	return v
+}
+
+// session adds s's tokens and returns s.
+func (s *secretSet) session(sess *client.Session) *client.Session {
+	if sess != nil {
+		s.add(sess.AccessToken)
+		s.add(sess.RefreshToken)
+		s.add(sess.IDToken)
+	}
+	return sess
+}
+
+func (s *secretSet) list() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.vals))
+	for v := range s.vals {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// requireNoSecret fails if text holds any secret of set, or a JWT part of
+// one (an id_token's payload alone is a leak too).
+func requireNoSecret(t *testing.T, set *secretSet, what, text string) {
+	t.Helper()
+	for _, sec := range set.list() {
+		if strings.Contains(text, sec) {
+			t.Fatalf("%s holds a secret (%.12s…):\n%s", what, sec, text)
+		}
+		if parts := strings.Split(sec, "."); len(parts) == 3 {
+			for _, p := range parts[:2] {
+				if len(p) >= 16 && strings.Contains(text, p) {
+					t.Fatalf("%s holds part of a token (%.12s…):\n%s", what, p, text)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,333 @@
+package faultsuite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/finch"
+	"github.com/oauthx/oauthx/passport"
+	"github.com/oauthx/oauthx/providers"
+	"github.com/oauthx/oauthx/providertest"
+	"github.com/oauthx/oauthx/shopify"
+	"github.com/oauthx/oauthx/tokenstore"
+)
+
+// scan collects everything a user could print or log: error texts and
+// every verb of fmt on the values involved.
+type scan struct {
+	t     *testing.T
+	e     *env
+	texts []string
+}
+
+// vals records %v, %+v, %#v and %s of each value.
+func (s *scan) vals(what string, vs ...any) {
+	for i, v := range vs {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s.texts = append(s.texts, fmt.Sprintf("%s[%d] %s: "+verb, what, i, verb, v))
+		}
+	}
+}
+
+// err records an error's text, its fmt verbs and those of every error it
+// wraps, and checks it is typed.
+func (s *scan) err(what string, err error) {
+	s.t.Helper()
+	require.Error(s.t, err, what)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		s.texts = append(s.texts, what+": "+e.Error())
+		s.vals(what, e)
+	}
+	var je interface{ Unwrap() []error }
+	if errors.As(err, &je) {
+		for _, e := range je.Unwrap() {
+			s.vals(what+" (joined)", e)
+		}
+	}
+}
+
+// session records s (and its token) and learns its secrets.
+func (s *scan) session(what string, sess *client.Session) {
+	s.t.Helper()
+	require.NotNil(s.t, sess, what)
+	s.e.secrets.session(sess)
+	s.vals(what, sess, *sess, sess.Clone())
+	s.texts = append(s.texts, fmt.Sprintf("%s slog: %s", what, slogText(sess)))
+}
+
+func slogText(v any) string {
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("x", "v", v)
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "v", v)
+	return b.String()
+}
+
+func (s *scan) check() {
+	s.t.Helper()
+	for _, text := range s.texts {
+		requireNoSecret(s.t, s.e.secrets, "printed value", text)
+	}
+	requireNoSecret(s.t, s.e.secrets, "log", s.e.logs.String())
+	require.NotEmpty(s.t, s.e.logs.String(), "the debug logger saw nothing: is it wired?")
+}
+
+// TestLeakScan runs every flow of every provider, successes and failures,
+// with sentinel credentials, and fails if any code, secret or token shows
+// in a log line, an error, or a printed value.
+func TestLeakScan(t *testing.T) {
+	t.Parallel()
+	flowsOf := map[string]func(t *testing.T, s *scan){
+		"generic":  leakGeneric,
+		"shopify":  leakShopify,
+		"finch":    leakFinch,
+		"passport": leakPassport,
+	}
+	for _, p := range providerNames {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, p, "")
+			s := &scan{t: t, e: e}
+			s.vals("client", e.c, e.c.Provider())
+			leakCommon(t, s)
+			flowsOf[p](t, s)
+			s.check()
+		})
+	}
+}
+
+// leakCommon: a code exchange, a refresh through a TokenSource (and a
+// dead grant ending it), a reused code, bad client credentials and the
+// callback handler, for any provider.
+func leakCommon(t *testing.T, s *scan) {
+	e := s.e
+	ctx := context.Background()
+	code := e.code()
+	sess, err := e.exchange(ctx, code)
+	require.NoError(t, err)
+	s.session("exchanged session", sess)
+	// sess.Token() is an *oauth2.Token: x/oauth2's type prints its tokens
+	// in clear, so it is not scanned.
+	_, err = e.exchange(ctx, code)
+	s.err("reused code", err)
+
+	_, err = e.exchange(ctx, e.secrets.add("SENTINEL-unknown-code-5e2f"))
+	s.err("unknown code", err)
+
+	if e.refreshable {
+		st := tokenstore.NewMemory()
+		old := e.login(t)
+		old.Expiry = time.Now().Add(-time.Second)
+		require.NoError(t, st.Save(ctx, old))
+		ts := tokenstore.NewTokenSource(st, e.c, old.ID)
+		_, err = ts.Token()
+		require.NoError(t, err)
+		s.vals("token source", ts)
+		ns, err := ts.Session(ctx)
+		require.NoError(t, err)
+		s.session("refreshed session", ns)
+		// A dead refresh token: the source ends the session.
+		dead := ns.Clone()
+		dead.RefreshToken = e.secrets.add("SENTINEL-dead-refresh-token-71b0")
+		dead.Expiry = time.Now().Add(-time.Second)
+		require.NoError(t, st.Save(ctx, dead))
+		ts.Forget()
+		_, err = ts.Token()
+		s.err("dead refresh token", err)
+		_, err = e.c.Refresh(ctx, dead)
+		s.err("dead refresh token (client)", err)
+	}
+
+	// Wrong client secret.
+	wrong, err := client.New(client.Config{Provider: e.c.Provider(), ClientID: sentinelClientID,
+		ClientSecret: e.secrets.add("SENTINEL-WRONG-SECRET-8d4c"), RedirectURL: redirectURL},
+		client.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	s.vals("wrong client", wrong)
+	if e.provider != "shopify" { // Shopify's code grant needs its own client (the shop)
+		_, err = wrong.ExchangeCode(ctx, e.code())
+		s.err("wrong secret", err)
+	}
+
+	if e.provider == "shopify" {
+		return // Shopify's OAuth callback is shopify.VerifyCallback, scanned in leakShopify
+	}
+	// The generic callback handler, logging at debug.
+	states := client.NewMemoryStates(0, nil)
+	st := tokenstore.NewMemory()
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, States: states,
+		Save:   func(ctx context.Context, sess *client.Session) error { return st.Save(ctx, sess) },
+		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnError: func(w http.ResponseWriter, r *http.Request, ce *client.CallbackError) {
+			s.err("callback error", ce)
+			http.Error(w, ce.Reason, ce.StatusCode)
+		}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	get := func(q url.Values) {
+		resp, err := http.Get(srv.URL + "/callback?" + q.Encode())
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = fmt.Fprint(&b, resp.Header)
+		buf := make([]byte, 4096)
+		n, _ := resp.Body.Read(buf)
+		s.texts = append(s.texts, "callback page: "+b.String()+string(buf[:n]))
+	}
+	ok, err := states.Begin("/home", false)
+	require.NoError(t, err)
+	s.e.secrets.add(ok.State)
+	get(url.Values{"state": {ok.State}, "code": {e.code()}})
+	get(url.Values{"state": {e.secrets.add("SENTINEL-forged-state-0a9b")}, "code": {e.code()}})
+	bad, err := states.Begin("/home", false)
+	require.NoError(t, err)
+	s.e.secrets.add(bad.State)
+	get(url.Values{"state": {bad.State}, "code": {e.secrets.add("SENTINEL-bad-callback-code-3c1d")}})
+	list, err := st.List(context.Background(), tokenstore.Filter{})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the good callback saved its session")
+	s.session("callback session", list[0])
+	s.vals("memory store", st, states, h)
+}
+
+func leakGeneric(t *testing.T, s *scan) {
+	// Errors in the {message, description} shape echo what they like.
+	g := providertest.NewGeneric(providertest.WithClientCredentials(sentinelClientID, sentinelClientSecret), providertest.WithMessageErrors())
+	t.Cleanup(g.Close)
+	c, err := client.New(client.Config{Provider: providers.Generic(g.URL), ClientID: sentinelClientID, ClientSecret: sentinelClientSecret},
+		client.WithLogger(slog.New(slog.NewTextHandler(s.e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	_, err = c.ExchangeCode(context.Background(), s.e.secrets.add("SENTINEL-msg-shape-code-6f2a"))
+	s.err("message-shaped error", err)
+	// A provider echoing the secret and the code in its error.
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":"invalid_grant %s","error_description":"code %s secret %s refresh %s","error_uri":"https://x/%s"}`,
+			r.Form.Get("code"), r.Form.Get("code"), r.Form.Get("client_secret"), r.Form.Get("refresh_token"), r.Form.Get("client_secret"))
+	}))
+	t.Cleanup(echo.Close)
+	ec, err := client.New(client.Config{Provider: providers.Generic(echo.URL), ClientID: sentinelClientID, ClientSecret: sentinelClientSecret},
+		client.WithLogger(slog.New(slog.NewTextHandler(s.e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	_, err = ec.ExchangeCode(context.Background(), s.e.secrets.add("SENTINEL-echoed-code-aa01"))
+	s.err("echoing provider (code)", err)
+	_, err = ec.Refresh(context.Background(), &client.Session{ID: "x", RefreshToken: s.e.secrets.add("SENTINEL-echoed-refresh-bb02")})
+	s.err("echoing provider (refresh)", err)
+}
+
+func leakShopify(t *testing.T, s *scan) {
+	e := s.e
+	ctx := context.Background()
+	f := providertest.NewShopify(providertest.WithShopifyCredentials(sentinelClientID, sentinelClientSecret))
+	t.Cleanup(f.Close)
+	sc, err := shopify.New(shopify.Config{APIKey: sentinelClientID, APISecret: sentinelClientSecret,
+		Scopes: []string{"read_products"}, InsecureShopBaseURL: f.URL},
+		client.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	s.vals("shopify client", sc)
+	for _, p := range []shopify.TokenExchangeParams{
+		{Shop: sentinelShop, RequestedTokenType: shopify.OfflineAccessToken, Expiring: true},
+		{Shop: sentinelShop, RequestedTokenType: shopify.OfflineAccessToken},
+		{Shop: sentinelShop, RequestedTokenType: shopify.OnlineAccessToken},
+	} {
+		p.SessionToken = e.secrets.add(f.SessionToken(sentinelShop, 42))
+		sess, err := sc.ExchangeToken(ctx, p)
+		require.NoError(t, err)
+		s.session("shopify session", sess)
+		if u, ok := shopify.UserOf(sess); ok {
+			s.vals("associated user", u)
+		}
+		if sess.RefreshToken != "" {
+			ns, err := sc.Refresh(ctx, sess)
+			require.NoError(t, err)
+			s.session("shopify refreshed", ns)
+			_, err = sc.Refresh(ctx, sess) // the rotated-away refresh token
+			s.err("shopify reused refresh token", err)
+		}
+	}
+	for b := providertest.BreakSignature; b <= providertest.BreakMissingExp; b++ {
+		tok := e.secrets.add(f.BrokenSessionToken(sentinelShop, 42, b))
+		_, err := sc.DecodeSessionToken(tok)
+		s.err(fmt.Sprintf("broken session token %d", b), err)
+		_, err = sc.ExchangeToken(ctx, shopify.TokenExchangeParams{Shop: sentinelShop, SessionToken: tok, RequestedTokenType: shopify.OfflineAccessToken})
+		s.err(fmt.Sprintf("exchange of broken session token %d", b), err)
+	}
+	good := e.secrets.add(f.SessionToken(sentinelShop, 42))
+	claims, err := sc.DecodeSessionToken(good)
+	require.NoError(t, err)
+	s.vals("session token claims", claims)
+	r := httptest.NewRequest(http.MethodGet, "/?shop="+sentinelShop, nil)
+	r.Header.Set("Authorization", "Bearer "+good)
+	tok, err := shopify.SessionTokenFromRequest(r)
+	require.NoError(t, err)
+	require.Equal(t, good, tok)
+
+	offline := e.secrets.add(f.IssueOfflineToken(sentinelShop))
+	migrated, err := sc.MigrateToExpiringToken(ctx, sentinelShop, offline)
+	require.NoError(t, err)
+	s.session("migrated", migrated)
+	_, err = sc.MigrateToExpiringToken(ctx, sentinelShop, offline)
+	s.err("second migration", err)
+
+	code := e.secrets.add(f.IssueCode(sentinelShop))
+	q := url.Values{"code": {code}, "shop": {sentinelShop}, "state": {"s"}, "timestamp": {fmt.Sprint(time.Now().Unix())}, "hmac": {"00"}}
+	_, err = sc.VerifyCallback(q)
+	s.err("callback with a bad hmac", err)
+	_, err = sc.ExchangeCode(ctx, "evil.example.com", code, true)
+	s.err("code exchange for a bad shop", err)
+}
+
+func leakFinch(t *testing.T, s *scan) {
+	e := s.e
+	ctx := context.Background()
+	sess := e.login(t)
+	s.vals("connection", finch.ConnectionOf(sess))
+	in, err := finch.Introspect(ctx, e.c, sess)
+	require.NoError(t, err)
+	s.vals("introspection", in)
+	require.NoError(t, finch.Disconnect(ctx, e.c, sess))
+	_, err = finch.Introspect(ctx, e.c, sess)
+	s.err("introspect after disconnect", err)
+	s.err("disconnect twice", finch.Disconnect(ctx, e.c, sess))
+	_, err = e.c.Refresh(ctx, sess)
+	s.err("refresh of a never-expiring session", err)
+}
+
+func leakPassport(t *testing.T, s *scan) {
+	e := s.e
+	ctx := context.Background()
+	sess := e.login(t)
+	v, err := passport.NewVerifier(ctx, e.c)
+	require.NoError(t, err)
+	s.vals("verifier", v)
+	idt, err := v.VerifySession(ctx, sess)
+	require.NoError(t, err)
+	s.vals("id token", idt)
+	ui, err := passport.Userinfo(ctx, e.c, sess)
+	require.NoError(t, err)
+	s.vals("userinfo", ui)
+	fake := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, sentinelClientSecret))
+	t.Cleanup(fake.Close)
+	for b := providertest.IDTokenWrongIssuer; b <= providertest.IDTokenAlgNone; b++ {
+		tok := e.secrets.add(fake.MintIDToken("", b))
+		_, err := v.Verify(ctx, tok)
+		s.err(fmt.Sprintf("broken id_token %d", b), err)
+	}
+	bad := sess.Clone()
+	bad.AccessToken = e.secrets.add("SENTINEL-passport-dead-access-c3d4")
+	_, err = passport.Userinfo(ctx, e.c, bad)
+	s.err("userinfo with a dead token", err)
+}
