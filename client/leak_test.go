@@ -110,3 +110,26 @@ func TestNestedClientPrintsNoSecret(t *testing.T) {
 		require.NotContains(t, fmt.Sprintf(verb, []any{c}), secret, verb)
 	}
 }
+
+// Values callers build with secrets in them print redacted with every verb
+// and through slog.
+func TestRequestValuesPrintRedacted(t *testing.T) {
+	t.Parallel()
+	const secret, code, verifier, refresh, subject, actor = "SENTINEL-CS-1a", "SENTINEL-CODE-2b",
+		"SENTINEL-VERIFIER-3c", "SENTINEL-RT-4d", "SENTINEL-SUBJ-5e", "SENTINEL-ACTOR-6f"
+	cfg := client.Config{Provider: providers.Generic("https://a.example.com"), ClientID: "id", ClientSecret: secret}
+	x := client.TokenExchangeRequest{SubjectToken: subject, SubjectTokenType: client.TokenTypeJWT, ActorToken: actor, ActorTokenType: client.TokenTypeJWT}
+	req := client.TokenRequest{Grant: client.GrantAuthorizationCode, ClientID: "id", ClientSecret: secret, Code: code,
+		CodeVerifier: verifier, RefreshToken: refresh, Exchange: &x, Params: map[string][]string{"extra": {secret}}}
+	var logs syncBuffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("values", "cfg", cfg, "req", req, "x", x, "preq", &req)
+	var out strings.Builder
+	for _, v := range []any{cfg, &cfg, req, &req, x, &x, struct{ C client.Config }{cfg}, []client.TokenRequest{req}} {
+		fmt.Fprintf(&out, "%v %+v %#v %s %q\n", v, v, v, v, v)
+	}
+	all := out.String() + logs.String()
+	for _, s := range []string{secret, code, verifier, refresh, subject, actor} {
+		assert.NotContains(t, all, s)
+	}
+	assert.Contains(t, all, client.Fingerprint(secret))
+}

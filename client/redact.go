@@ -68,14 +68,11 @@ func (s Session) GoString() string { return "client." + s.String() }
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, …) print the redacted
 // form, so a Session can never be printed with its tokens.
 func (s Session) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
+	if verb == 'v' && f.Flag('#') {
 		fmt.Fprint(f, s.GoString())
-	case verb == 'q':
-		fmt.Fprintf(f, "%q", s.String())
-	default:
-		fmt.Fprint(f, s.String())
+		return
 	}
+	formatRedacted(f, verb, s.String())
 }
 
 // LogValue implements slog.LogValuer: a group of the non-secret fields and

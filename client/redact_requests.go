@@ -1,0 +1,99 @@
+package client
+
+import (
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+)
+
+// The values callers build with secrets in them print redacted too, so a
+// log line or an error wrapping one cannot show the secret.
+
+// String describes cfg with the client secret as a fingerprint.
+func (cfg Config) String() string {
+	name := "<nil>"
+	if cfg.Provider != nil {
+		name = cfg.Provider.Name()
+	}
+	return fmt.Sprintf("client.Config{Provider: %s, ClientID: %s, ClientSecret: %s, RedirectURL: %s, Scopes: [%s]}",
+		name, cfg.ClientID, redacted(cfg.ClientSecret), cfg.RedirectURL, strings.Join(cfg.Scopes, " "))
+}
+
+// GoString is the %#v form: the same as String.
+func (cfg Config) GoString() string { return cfg.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (cfg Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, cfg.String()) }
+
+// LogValue implements slog.LogValuer without the secret.
+func (cfg Config) LogValue() slog.Value { return slog.StringValue(cfg.String()) }
+
+// String describes r with every secret (client secret, code, verifier,
+// refresh token, subject and actor tokens) as a fingerprint.
+func (r TokenRequest) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client.TokenRequest{Grant: %s, ClientID: %s, ClientSecret: %s", r.Grant, r.ClientID, redacted(r.ClientSecret))
+	for _, f := range [...]struct{ name, value string }{
+		{"Code", redacted(r.Code)}, {"CodeVerifier", redacted(r.CodeVerifier)},
+		{"RefreshToken", redacted(r.RefreshToken)}, {"RedirectURL", r.RedirectURL},
+		{"Tenant", r.Tenant}, {"SessionID", r.SessionID}, {"Scopes", strings.Join(r.Scopes, " ")},
+	} {
+		if f.value != "" && f.value != `""` {
+			fmt.Fprintf(&b, ", %s: %s", f.name, f.value)
+		}
+	}
+	if r.Exchange != nil {
+		b.WriteString(", Exchange: ")
+		b.WriteString(r.Exchange.String())
+	}
+	if len(r.Params) > 0 {
+		// Parameter values may be secrets of a provider's own: keys only.
+		keys := make([]string, 0, len(r.Params))
+		for k := range r.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintf(&b, ", Params: [%s]", strings.Join(keys, " "))
+	}
+	if r.Previous != nil {
+		b.WriteString(", Previous: ")
+		b.WriteString(r.Previous.ID)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is the %#v form: the same as String.
+func (r TokenRequest) GoString() string { return r.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (r TokenRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (r TokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// String describes x with the subject and actor tokens as fingerprints.
+func (x TokenExchangeRequest) String() string {
+	return fmt.Sprintf("client.TokenExchangeRequest{SubjectToken: %s, SubjectTokenType: %s, RequestedTokenType: %s, ActorToken: %s, Audience: [%s], Resource: [%s], Scopes: [%s], Tenant: %s, SessionID: %s}",
+		redacted(x.SubjectToken), x.SubjectTokenType, x.RequestedTokenType, redacted(x.ActorToken),
+		strings.Join(x.Audience, " "), strings.Join(x.Resource, " "), strings.Join(x.Scopes, " "), x.Tenant, x.SessionID)
+}
+
+// GoString is the %#v form: the same as String.
+func (x TokenExchangeRequest) GoString() string { return x.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (x TokenExchangeRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, x.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (x TokenExchangeRequest) LogValue() slog.Value { return slog.StringValue(x.String()) }
+
+// formatRedacted prints an already redacted text for any verb (%q quotes it).
+func formatRedacted(f fmt.State, verb rune, text string) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", text)
+		return
+	}
+	fmt.Fprint(f, text)
+}
