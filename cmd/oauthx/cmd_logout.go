@@ -15,15 +15,7 @@ import (
 func cmdLogout(c *cli, args []string) error {
 	fs := c.flagSet("logout", "<name> [--local] [flags]")
 	local := fs.Bool("local", false, "only forget the session; do not disconnect it at the provider")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("logout", pos)
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	name, st, closeStore, err := c.namedStore(fs, "logout", args)
 	if err != nil {
 		return err
 	}

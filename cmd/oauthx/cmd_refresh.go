@@ -33,15 +33,7 @@ func (c *cli) clientsFor(s *client.Session, secret string) (*clients, error) {
 // session, as tokenstore.TokenSource does.
 func cmdRefresh(c *cli, args []string) error {
 	fs := c.flagSet("refresh", "<name> [flags]")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("refresh", pos)
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	name, st, closeStore, err := c.namedStore(fs, "refresh", args)
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,7 @@ import "time"
 func cmdShow(c *cli, args []string) error {
 	fs := c.flagSet("show", "<name> [--reveal] [flags]")
 	reveal := fs.Bool("reveal", false, "print the tokens and provider fields in clear")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("show", pos)
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	name, st, closeStore, err := c.namedStore(fs, "show", args)
 	if err != nil {
 		return err
 	}

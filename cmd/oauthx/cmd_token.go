@@ -15,15 +15,7 @@ import (
 //	curl -H "Authorization: Bearer $(oauthx token finch)" …
 func cmdToken(c *cli, args []string) error {
 	fs := c.flagSet("token", "<name> [flags]")
-	pos, err := c.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("token", pos)
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	name, st, closeStore, err := c.namedStore(fs, "token", args)
 	if err != nil {
 		return err
 	}

@@ -183,6 +183,24 @@ func oneName(cmd string, pos []string) (string, error) {
 	return pos[0], nil
 }
 
+// namedStore parses the arguments of a command that takes one session
+// name, and opens the store. The caller closes the store.
+func (c *cli) namedStore(fs *flag.FlagSet, cmd string, args []string) (string, tokenstore.Store, func(), error) {
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	name, err := oneName(cmd, pos)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	st, closeStore, err := c.openStore()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return name, st, closeStore, nil
+}
+
 const secretsHelp = `
 Client secrets are read from $` + envClientSecret + `, or from the first line of
 standard input with --client-secret-stdin. They are never accepted as a flag
