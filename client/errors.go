@@ -156,3 +156,19 @@ func KindForStatus(status int) error {
 		return ErrBadResponse
 	}
 }
+
+// KindOf returns the sentinel err matches (ErrReauthorize, ErrInvalidClient,
+// ErrRateLimited, ErrTransient, ErrBadResponse or ErrInvalidRequest), or nil
+// when err is not and does not wrap an *Error of one of those kinds. Use it
+// to switch on the kind, or as a metrics label.
+func KindOf(err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	switch e.Kind {
+	case ErrReauthorize, ErrInvalidClient, ErrRateLimited, ErrTransient, ErrBadResponse, ErrInvalidRequest:
+		return e.Kind
+	}
+	return nil
+}

@@ -71,3 +71,15 @@ func TestErrorIsAsAndText(t *testing.T) {
 	}
 	assert.Equal(t, "oauthx: token endpoint error", (&client.Error{}).Error())
 }
+
+func TestKindOf(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []error{client.ErrReauthorize, client.ErrInvalidClient, client.ErrRateLimited,
+		client.ErrTransient, client.ErrBadResponse, client.ErrInvalidRequest} {
+		assert.Equal(t, kind, client.KindOf(fmt.Errorf("wrapped: %w", &client.Error{Kind: kind})))
+	}
+	assert.Nil(t, client.KindOf(nil))
+	assert.Nil(t, client.KindOf(errors.New("plain")))
+	assert.Nil(t, client.KindOf(&client.Error{}))
+	assert.Nil(t, client.KindOf(&client.Error{Kind: errors.New("not a sentinel")}))
+}
