@@ -100,3 +100,24 @@ func TestJSONErrors(t *testing.T) {
 	assert.Contains(t, v["error"], "not found")
 	assert.Empty(t, r.stdout)
 }
+
+// "--code -" reads the single-use code from stdin (after the secret's line
+// with --client-secret-stdin), so it never shows in the process list.
+func TestCodeFromStdin(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t)
+	e := newEnv(t).set(envClientID, g.ClientID)
+	code := g.IssueCode("")
+	r := e.run(g.ClientSecret+"\n"+code+"\n", "exchange", "generic", "--base-url", g.URL, "--code", "-", "--client-secret-stdin", "--name", "a")
+	require.Equal(t, exitOK, r.code, r.stderr)
+
+	e.set(envClientSecret, g.ClientSecret)
+	code = g.IssueCode("")
+	r = e.run(code, "exchange", "generic", "--base-url", g.URL, "--code", "-", "--name", "b")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 2, g.Stats().CodeExchanges)
+
+	r = e.run("", "exchange", "generic", "--base-url", g.URL, "--code", "-", "--name", "c")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--code -: standard input held no value")
+}

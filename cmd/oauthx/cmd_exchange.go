@@ -14,7 +14,7 @@ import (
 func cmdExchange(c *cli, args []string) error {
 	fs := c.flagSet("exchange", "<generic|finch|passport|shopify> --code CODE [flags]")
 	name := fs.String("name", "", "session name (default: the provider; Shopify: its session id)")
-	code := fs.String("code", "", "the authorization code (single-use)")
+	code := fs.String("code", "", `the authorization code (single-use); "-" reads it from standard input`)
 	redirect := fs.String("redirect-url", "", "the redirect_uri the authorize request used, if any")
 	verifier := fs.String("code-verifier", "", "the PKCE code verifier, if the authorize request had a challenge")
 	shop := fs.String("shop", "", "shopify: the shop domain")
@@ -28,6 +28,9 @@ func cmdExchange(c *cli, args []string) error {
 	}
 	if *code == "" {
 		return usagef("exchange needs --code")
+	}
+	if *code, err = c.argOrStdin("--code", *code); err != nil {
+		return err
 	}
 	if *name != "" {
 		if err := tokenstore.CheckID(*name); err != nil {

@@ -12,7 +12,7 @@ func cmdShopifyExchange(c *cli, args []string) error {
 	fs := c.flagSet("shopify-exchange", "--shop SHOP --session-token JWT [--online] [--expiring] [flags]")
 	name := fs.String("name", "", `session name (default: Shopify's id, "offline_SHOP" or "SHOP_USERID")`)
 	shop := fs.String("shop", "", "the shop domain (e.g. example.myshopify.com)")
-	token := fs.String("session-token", "", "the App Bridge session token (a JWT that lives one minute)")
+	token := fs.String("session-token", "", `the App Bridge session token (a JWT that lives one minute); "-" reads it from standard input`)
 	online := fs.Bool("online", false, "ask for an online token (the staff member's), not the shop's offline one")
 	expiring := fs.Bool("expiring", false, "offline: ask for an expiring token with a refresh token")
 	pos, err := c.parse(fs, args)
@@ -24,6 +24,9 @@ func cmdShopifyExchange(c *cli, args []string) error {
 	}
 	if *shop == "" || *token == "" {
 		return usagef("shopify-exchange needs --shop and --session-token")
+	}
+	if *token, err = c.argOrStdin("--session-token", *token); err != nil {
+		return err
 	}
 	if *online && *expiring {
 		return usagef("--expiring is for offline tokens only")

@@ -198,7 +198,9 @@ func TestShopifyExchange(t *testing.T) {
 	e2.dir = e.dir
 	assert.Equal(t, off.AccessToken+"\n", e2.ok("token", "offline_"+shop).stdout)
 
-	r = e.ok("shopify-exchange", "--base-url", f.URL, "--shop", shop, "--session-token", f.SessionToken(shop, 7), "--online")
+	// The session token can come from stdin instead of argv.
+	r = e.run(f.SessionToken(shop, 7)+"\n", "shopify-exchange", "--base-url", f.URL, "--shop", shop, "--session-token", "-", "--online")
+	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"cli-shop.myshopify.com_7"`)
 	on := storedToken(t, e, shop+"_7")
 	assert.False(t, on.NeverExpires)

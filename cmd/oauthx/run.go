@@ -25,6 +25,7 @@ const (
 type cli struct {
 	ctx            context.Context
 	stdin          io.Reader
+	in             *bufio.Reader // stdin, read line by line
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
@@ -204,7 +205,9 @@ func (c *cli) namedStore(fs *flag.FlagSet, cmd string, args []string) (string, t
 const secretsHelp = `
 Client secrets are read from $` + envClientSecret + `, or from the first line of
 standard input with --client-secret-stdin. They are never accepted as a flag
-value: a flag would show in the process list (ps) to every user.
+value: a flag would show in the process list (ps) to every user. For the
+same reason, give --code or --session-token the value "-" to read it from
+the next line of standard input.
 `
 
 const exitHelp = `
@@ -251,15 +254,49 @@ func (c *cli) readSecret() (string, error) {
 		c.secret = c.getenv(envClientSecret)
 		return c.secret, nil
 	}
-	line, err := bufio.NewReader(io.LimitReader(c.stdin, 64<<10)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	line, err := c.stdinLine()
+	if err != nil {
 		return "", fmt.Errorf("reading the client secret from stdin: %w", err)
 	}
-	c.secret = strings.TrimRight(line, "\r\n")
+	c.secret = line
 	if c.secret == "" {
 		return "", usagef("--client-secret-stdin: standard input held no secret")
 	}
 	return c.secret, nil
+}
+
+// stdinLine reads the next line of standard input, without its line end.
+func (c *cli) stdinLine() (string, error) {
+	if c.in == nil {
+		c.in = bufio.NewReader(io.LimitReader(c.stdin, 64<<10))
+	}
+	line, err := c.in.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// argOrStdin returns a flag's value, or for "-" the next line of standard
+// input (after the client secret's line with --client-secret-stdin), so
+// single-use codes and session tokens need not show in the process list.
+func (c *cli) argOrStdin(flagName, v string) (string, error) {
+	if v != "-" {
+		return v, nil
+	}
+	if c.secretStdin {
+		if _, err := c.readSecret(); err != nil {
+			return "", err
+		}
+	}
+	line, err := c.stdinLine()
+	if err != nil {
+		return "", fmt.Errorf("reading %s from stdin: %w", flagName, err)
+	}
+	if line == "" {
+		return "", usagef("%s -: standard input held no value", flagName)
+	}
+	return line, nil
 }
 
 // needSecret is readSecret for commands that cannot work without one.
