@@ -29,9 +29,9 @@ import (
 // DefaultPrefix starts every key the store uses.
 const DefaultPrefix = "oauthx:"
 
-// DefaultLockLease is how long a Lock holds without being released. It
-// must exceed the longest refresh (the client's HTTP timeout and its
-// retries, plus a Save): a holder that outlives its lease loses the lock.
+// DefaultLockLease is how long a Lock outlives a holder that stopped
+// renewing it (a process that died). A live holder renews it every third
+// of the lease, however long its refresh takes.
 const DefaultLockLease = 2 * time.Minute
 
 // ErrLockLost is matched by the error of an Unlock whose lease had
@@ -196,7 +196,9 @@ end
 return 0`)
 
 // Lock implements tokenstore.Store with a lease of WithLockLease: SET NX
-// PX with a random token, polled until free or ctx is done.
+// PX with a random token, polled until free or ctx is done. While the lock
+// is held its lease is renewed every third of the lease, so only a holder
+// that died (or lost Redis for a whole lease) loses it.
 func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
@@ -212,10 +214,15 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 			return nil, fmt.Errorf("redisstore: lock %q: %w", id, err)
 		}
 		if ok {
+			stop := make(chan struct{})
+			go s.keepAlive(key, token, stop)
 			var once sync.Once
 			var uerr error
 			return func() error {
-				once.Do(func() { uerr = s.unlock(key, id, token) })
+				once.Do(func() {
+					close(stop)
+					uerr = s.unlock(key, id, token)
+				})
 				return uerr
 			}, nil
 		}
@@ -227,6 +234,38 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 		case <-t.C:
 		}
 		delay = min(delay*2, 100*time.Millisecond)
+	}
+}
+
+// renewScript extends the lease only if the lock still holds our token.
+var renewScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0`)
+
+// keepAlive renews the lease every third of it while the lock is held, so
+// a refresh slower than the lease keeps its lock. A holder that dies stops
+// renewing, and its lock frees within one lease. It ends when stop closes
+// or the lock is found lost (the holder's Unlock then reports ErrLockLost).
+func (s *Store) keepAlive(key, token string, stop <-chan struct{}) {
+	every := s.lease / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		n, err := renewScript.Run(ctx, s.rdb, []string{key}, token, s.lease.Milliseconds()).Int()
+		cancel()
+		if err == nil && n == 0 {
+			return // lost: someone else may hold it now
+		}
+		// On an error Redis may be away for a moment: try again next tick;
+		// if it stays away past the lease, the lock is lost anyway.
 	}
 }
 

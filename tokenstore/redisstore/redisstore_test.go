@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauthx/oauthx/tokenstore"
@@ -95,10 +96,35 @@ func TestLockLease(t *testing.T) {
 	rdb := setup(t)
 	ctx := context.Background()
 	st := newStore(t, rdb, redisstore.WithLockLease(time.Second))
+	lockKey := func() string {
+		keys, err := st.Keys(ctx)
+		require.NoError(t, err)
+		for _, k := range keys {
+			if strings.Contains(k, "lock:lease") {
+				return k
+			}
+		}
+		t.Fatal("no lock key")
+		return ""
+	}
+
+	// A live holder keeps its lock past several leases: the lease renews.
 	first, err := st.Lock(ctx, "lease")
 	require.NoError(t, err)
+	key := lockKey()
+	time.Sleep(2500 * time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = st.Lock(short, "lease")
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the lock outlived its lease while held")
+	require.NoError(t, first())
+	n, err := rdb.Exists(ctx, key).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "unlock removes the lock")
 
-	// A holder that dies does not block the others past its lease.
+	// A holder that died (its lease left behind, no one renewing it) blocks
+	// the others for at most one lease.
+	require.NoError(t, rdb.Set(ctx, key, "dead-holder-token", time.Second).Err())
 	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -106,14 +132,15 @@ func TestLockLease(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond)
 
-	// The first holder's late unlock reports the loss and does not free
-	// the second holder's lock.
-	require.ErrorIs(t, first(), redisstore.ErrLockLost)
-	short, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
-	defer cancel2()
-	_, err = st.Lock(short, "lease")
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.NoError(t, second())
+	// A holder whose lease was taken over (Redis unreachable for a whole
+	// lease, say) reports the loss at unlock and does not free the new
+	// holder's lock.
+	require.NoError(t, rdb.Set(ctx, key, "new-holder-token", 10*time.Second).Err())
+	require.ErrorIs(t, second(), redisstore.ErrLockLost)
+	v, err := rdb.Get(ctx, key).Result()
+	require.NoError(t, err)
+	assert.Equal(t, "new-holder-token", v)
+	require.NoError(t, rdb.Del(ctx, key).Err())
 	third, err := st.Lock(ctx, "lease")
 	require.NoError(t, err)
 	require.NoError(t, third())
