@@ -219,6 +219,10 @@ func TestCallbackRedirectTargets(t *testing.T) {
 		{"absolute URL ignored", "https://evil.example/", "/done"},
 		{"protocol-relative ignored", "//evil.example/", "/done"},
 		{"backslash trick ignored", "/\\evil.example", "/done"},
+		{"backslash later ignored", "/a/..\\\\evil.example", "/done"},
+		{"tab trick ignored", "/\t/evil.example", "/done"},
+		{"newline trick ignored", "/\n/evil.example", "/done"},
+		{"query and fragment kept", "/app?x=1#top", "/app?x=1#top"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
