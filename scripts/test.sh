@@ -6,6 +6,14 @@
 #
 # OAUTHX_REQUIRE_SERVICES=1 (CI sets it) turns a missing service into a
 # failure instead of a skip.
+#
+# TEST_PACKAGES="./a ./b" limits vet, staticcheck and go test to those
+# packages and skips the self-check and the demo; scripts/selfcheck.sh uses
+# it to prove that a failing test makes this script exit non-zero.
+#
+# Every step runs in this shell under `set -euo pipefail`; the D-Bus session
+# wraps only the `go test` command (scripts/with-keyring.sh), and its exit
+# status is this script's, so no failure can be swallowed by a subshell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,9 +75,19 @@ if [ "${OAUTHX_REQUIRE_SERVICES:-}" = 1 ]; then
   command -v dbus-run-session >/dev/null || { echo "FAIL: dbus-run-session is not installed" >&2; exit 1; }
 fi
 
+# --- Self-check of this script ----------------------------------------------------
+# Runs this script over a package with a failing test and one with a passing
+# test (both under scripts/testdata, outside ./...) and asserts the exit codes.
+if [ -z "${TEST_PACKAGES:-}" ]; then
+  log "self-check: a failing test must fail this script"
+  ./scripts/selfcheck.sh
+fi
+
+read -r -a packages <<<"${TEST_PACKAGES:-./...}"
+
 # --- Static checks --------------------------------------------------------------
 log "go vet"
-go vet ./...
+go vet "${packages[@]}"
 log "gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
@@ -87,7 +105,7 @@ if [ "${STATICCHECK:-1}" != 0 ]; then
   fi
   if "$sc" -version >/dev/null 2>&1; then
     log "staticcheck"
-    "$sc" ./...
+    "$sc" "${packages[@]}"
   elif [ "${OAUTHX_REQUIRE_STATICCHECK:-}" = 1 ]; then
     echo "FAIL: staticcheck $STATICCHECK_VERSION is not available" >&2; exit 1
   else
@@ -96,23 +114,15 @@ if [ "${STATICCHECK:-1}" != 0 ]; then
 fi
 
 # --- Tests ----------------------------------------------------------------------
-run_tests() {
-  if command -v gnome-keyring-daemon >/dev/null; then
-    # A throwaway keyring, unlocked with a throwaway password.
-    export XDG_DATA_HOME; XDG_DATA_HOME=$(mktemp -d)
-    export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
-    eval "$(echo -n oauthx-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
-    export OAUTHX_SECRET_SERVICE=1
-  fi
-  log "go test -race ./..."
-  go test -race -count=1 -timeout 20m ./...
+log "go test -race ${packages[*]}"
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  dbus-run-session -- ./scripts/with-keyring.sh go test -race -count=1 -timeout 30m "${packages[@]}"
+else
+  go test -race -count=1 -timeout 30m "${packages[@]}"
+fi
+
+if [ -z "${TEST_PACKAGES:-}" ]; then
   log "main job: go run ./cmd/oauthx demo"
   go run ./cmd/oauthx demo
-}
-export -f run_tests log
-
-if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-  dbus-run-session -- bash -c run_tests
-else
-  run_tests
 fi
+log "all steps passed"
