@@ -22,8 +22,10 @@ type Config struct {
 	APISecret string
 	// Scopes are the access scopes the app asks for (authorize URLs).
 	Scopes []string
-	// Now is the clock for session-token checks and token lifetimes. Nil:
-	// time.Now.
+	// Now is the one clock of the Client: session-token checks, webhook
+	// and callback timestamps, and token lifetimes all read it. Nil:
+	// time.Now. It is applied as client.WithClock before the options New
+	// is given, so a client.WithClock among them replaces it everywhere.
 	Now func() time.Time
 
 	// ClockTolerance is how far a session token's exp and nbf may be off.
@@ -51,7 +53,6 @@ type Client struct {
 	c         *client.Client
 	shops     *shopRules
 	tolerance time.Duration
-	now       func() time.Time
 	base      *url.URL // InsecureShopBaseURL, parsed
 
 	exchanges group[*client.Session]
@@ -60,7 +61,9 @@ type Client struct {
 
 // New checks cfg and returns a Client. opts are the client package's
 // options (WithHTTPClient, WithRetryMax, WithLogger, …); cfg.Now, when
-// set, is applied as client.WithClock before them.
+// set, is applied as client.WithClock before them. The Client reads one
+// clock, the token client's: a client.WithClock in opts wins over cfg.Now
+// for session tokens as well as for token lifetimes.
 func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, errors.New("shopify: Config.APIKey is required")
@@ -72,10 +75,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &Client{shops: shops, now: cfg.Now, tolerance: cfg.ClockTolerance}
-	if sc.now == nil {
-		sc.now = time.Now
-	}
+	sc := &Client{shops: shops, tolerance: cfg.ClockTolerance}
 	switch {
 	case sc.tolerance == 0:
 		sc.tolerance = DefaultClockTolerance
@@ -119,6 +119,10 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	}
 	return sc, nil
 }
+
+// now is the Client's one clock: the token client's (Config.Now or
+// client.WithClock).
+func (c *Client) now() time.Time { return c.c.Now() }
 
 // SanitizeShop is the package's SanitizeShop, also accepting the
 // Config.ShopDomains.
