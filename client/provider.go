@@ -11,6 +11,10 @@ import (
 const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
+	// GrantClientCredentials is RFC 6749 §4.4's grant type.
+	GrantClientCredentials = "client_credentials"
+	// GrantDeviceCode is RFC 8628's grant type.
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 	// GrantTokenExchange is RFC 8693's grant type.
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )

@@ -133,24 +133,7 @@ func (p *Provider) sessionFrom(r *client.TokenRequest, raw map[string]any) (*cli
 	s.IDToken, _ = raw[f.IDToken].(string)
 	s.Scopes = p.scopes(raw[f.Scope])
 
-	lifetime, hasLifetime := seconds(raw[f.ExpiresIn])
-	switch p.spec.Expiry {
-	case Never:
-	case JWTExpiry:
-		if hasLifetime {
-			s.Expiry = r.Now.Add(lifetime)
-		} else if exp, ok := JWTExpiryOf(at); ok {
-			s.Expiry = exp
-		} else if p.spec.DefaultLifetime > 0 {
-			s.Expiry = r.Now.Add(p.spec.DefaultLifetime)
-		}
-	default:
-		if hasLifetime {
-			s.Expiry = r.Now.Add(lifetime)
-		} else if p.spec.DefaultLifetime > 0 {
-			s.Expiry = r.Now.Add(p.spec.DefaultLifetime)
-		}
-	}
+	s.Expiry = p.expiry(r, s, raw[f.ExpiresIn])
 	if d, ok := seconds(raw[f.RefreshExpiresIn]); ok && s.RefreshToken != "" {
 		s.RefreshExpiry = r.Now.Add(d)
 	}
@@ -167,6 +150,32 @@ func (p *Provider) sessionFrom(r *client.TokenRequest, raw map[string]any) (*cli
 		s.Extra[k] = v
 	}
 	return s, nil
+}
+
+// expiry decides a new session's Expiry under the Spec's policy (see
+// ExpiryPolicy).
+func (p *Provider) expiry(r *client.TokenRequest, s *client.Session, expiresIn any) time.Time {
+	lifetime, hasLifetime := seconds(expiresIn)
+	switch {
+	case p.spec.Expiry == Never:
+		return time.Time{}
+	case hasLifetime:
+		return r.Now.Add(lifetime)
+	case p.spec.Expiry == ExpiresInOrNever:
+		return time.Time{}
+	}
+	if p.spec.Expiry == JWTExpiry {
+		if exp, ok := JWTExpiryOf(s.AccessToken); ok {
+			return exp
+		}
+	}
+	switch {
+	case p.spec.DefaultLifetime > 0:
+		return r.Now.Add(p.spec.DefaultLifetime)
+	case s.RefreshToken != "" || r.Grant == client.GrantClientCredentials:
+		return r.Now.Add(FallbackLifetime)
+	}
+	return time.Time{}
 }
 
 // scopes splits a scope string on the separator (or takes a JSON array).

@@ -26,7 +26,9 @@ func WithBasicAuth() GenericOption { return func(s *Spec) { s.ClientAuth = AuthB
 // WithName sets the provider name (default "generic").
 func WithName(name string) GenericOption { return func(s *Spec) { s.Name = name } }
 
-// WithDefaultLifetime changes the 14-day lifetime assumed without expires_in.
+// WithDefaultLifetime changes the 14-day lifetime assumed without
+// expires_in. Zero means FallbackLifetime for a renewable token (see
+// ExpiresIn); a negative duration makes client.New fail.
 func WithDefaultLifetime(d time.Duration) GenericOption {
 	return func(s *Spec) { s.DefaultLifetime = d }
 }
@@ -34,7 +36,8 @@ func WithDefaultLifetime(d time.Duration) GenericOption {
 // WithAuthURL sets the authorization endpoint (default {base}/oauth2/authorize).
 func WithAuthURL(u string) GenericOption { return func(s *Spec) { s.AuthURL = u } }
 
-// Generic is a plain OAuth2 provider: POST {baseURL}/oauth2/token with the
+// Generic is a plain OAuth2 provider: POST {baseURL}/oauth2/token (or the
+// WithTokenURL endpoint, in which case baseURL may be "") with the
 // credentials in a form body (JSON with WithJSONBody); authorization_code
 // with code and redirect_uri; refresh_token with an optional narrower
 // scope. Access tokens last 14 days when expires_in is missing; refresh
@@ -44,12 +47,9 @@ func WithAuthURL(u string) GenericOption { return func(s *Spec) { s.AuthURL = u 
 //
 // A bad baseURL is reported by client.New.
 func Generic(baseURL string, opts ...GenericOption) client.Provider {
-	base := strings.TrimRight(baseURL, "/")
-	spec := Spec{
-		Name:            "generic",
-		TokenURL:        base + "/oauth2/token",
-		AuthURL:         base + "/oauth2/authorize",
-		DefaultLifetime: GenericLifetime,
+	spec := Spec{Name: "generic", DefaultLifetime: GenericLifetime}
+	if base := strings.TrimRight(baseURL, "/"); base != "" {
+		spec.TokenURL, spec.AuthURL = base+"/oauth2/token", base+"/oauth2/authorize"
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -66,8 +66,14 @@ type genericProvider struct {
 
 // Validate checks the base URL as well as the Spec.
 func (g *genericProvider) Validate() error {
+	if g.base == "" {
+		if g.spec.TokenURL == "" {
+			return errors.New("providers: Generic needs a base URL like https://auth.example.com, or WithTokenURL")
+		}
+		return g.Provider.Validate()
+	}
 	u, err := url.Parse(g.base)
-	if err != nil || g.base == "" {
+	if err != nil {
 		return errors.New("providers: Generic needs a base URL like https://auth.example.com")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {

@@ -40,14 +40,28 @@ type ExpiryPolicy int
 
 const (
 	// ExpiresIn uses the response's expires_in; without it,
-	// DefaultLifetime; with neither, the token never expires.
+	// DefaultLifetime; with neither, FallbackLifetime when the session can
+	// be renewed (the answer carries a refresh token, or it came from the
+	// client credentials grant), so that a token source renews it instead
+	// of using it forever. Only an answer that nothing could renew is left
+	// never expiring.
 	ExpiresIn ExpiryPolicy = iota
 	// JWTExpiry uses expires_in if present, else the access token's own
-	// JWT "exp" claim (read, not verified), else DefaultLifetime.
+	// JWT "exp" claim (read, not verified), else what ExpiresIn would
+	// decide.
 	JWTExpiry
 	// Never: the access token never expires, whatever the response says.
 	Never
+	// ExpiresInOrNever uses the response's expires_in; without it, the
+	// token never expires even when a refresh token came with it. Use it
+	// only for a provider documented to issue non-expiring access tokens.
+	ExpiresInOrNever
 )
+
+// FallbackLifetime is the lifetime the ExpiresIn and JWTExpiry policies
+// assume for a renewable token whose answer gave no lifetime and whose Spec
+// sets no DefaultLifetime.
+const FallbackLifetime = time.Hour
 
 // Fields renames response fields. An empty name means the RFC 6749 name.
 type Fields struct {
@@ -72,6 +86,15 @@ type Spec struct {
 	TokenURLFunc func(r *client.TokenRequest) (string, error)
 	// AuthURL is the authorization endpoint, for client.AuthCodeURL.
 	AuthURL string
+	// RevocationURL is the RFC 7009 revocation endpoint, for
+	// client.Client.Revoke. Empty: the provider has none.
+	RevocationURL string
+	// IntrospectionURL is the RFC 7662 introspection endpoint, for
+	// client.Client.Introspect. Empty: the provider has none.
+	IntrospectionURL string
+	// DeviceAuthURL is the RFC 8628 device authorization endpoint, for
+	// client.Client.StartDeviceAuth. Empty: the provider has none.
+	DeviceAuthURL string
 
 	// Encoding of the request body. Default Form.
 	Encoding BodyEncoding
@@ -96,7 +119,9 @@ type Spec struct {
 	// mapping of client.ErrorKind.
 	ErrorCodes map[string]error
 
-	// Expiry is the expiry policy; DefaultLifetime its fallback.
+	// Expiry is the expiry policy; DefaultLifetime its fallback when the
+	// answer has no expires_in (zero: FallbackLifetime for a renewable
+	// token, see ExpiresIn).
 	Expiry          ExpiryPolicy
 	DefaultLifetime time.Duration
 	// ScopeSeparator splits the granted scope string. Default " ".
@@ -105,6 +130,10 @@ type Spec struct {
 	// Finish, if set, completes a decoded Session: its ID, Subject, typed
 	// extras. raw is the whole decoded response.
 	Finish func(r *client.TokenRequest, s *client.Session, raw map[string]any) error
+
+	// optErrs are what options given invalid values recorded; Validate
+	// reports them.
+	optErrs []error
 }
 
 // Provider is a client.Provider built from a Spec.
@@ -175,7 +204,10 @@ func (p *Provider) Validate() error {
 	if s.DefaultLifetime < 0 {
 		return errors.New("providers: negative DefaultLifetime")
 	}
-	return nil
+	if err := errors.Join(s.optErrs...); err != nil {
+		return err
+	}
+	return s.checkEndpoints()
 }
 
 // Name implements client.Provider.

@@ -1,0 +1,80 @@
+package providers
+
+import (
+	"errors"
+	"net/url"
+
+	"github.com/oauthx/oauthx/client"
+)
+
+// WithTokenURL sets the token endpoint, for a provider whose endpoint is
+// not {base}/oauth2/token. It must be https:// (or http:// on a loopback
+// host); an empty or bad URL makes client.New fail.
+func WithTokenURL(u string) GenericOption {
+	return func(s *Spec) { s.TokenURL = u; s.requireURL("WithTokenURL", u) }
+}
+
+// WithRevocationURL sets the RFC 7009 revocation endpoint that
+// client.Client.Revoke posts to. An empty or bad URL makes client.New fail.
+func WithRevocationURL(u string) GenericOption {
+	return func(s *Spec) { s.RevocationURL = u; s.requireURL("WithRevocationURL", u) }
+}
+
+// WithIntrospectionURL sets the RFC 7662 introspection endpoint that
+// client.Client.Introspect posts to. An empty or bad URL makes client.New
+// fail.
+func WithIntrospectionURL(u string) GenericOption {
+	return func(s *Spec) { s.IntrospectionURL = u; s.requireURL("WithIntrospectionURL", u) }
+}
+
+// WithDeviceAuthURL sets the RFC 8628 device authorization endpoint that
+// client.Client.StartDeviceAuth posts to. An empty or bad URL makes
+// client.New fail.
+func WithDeviceAuthURL(u string) GenericOption {
+	return func(s *Spec) { s.DeviceAuthURL = u; s.requireURL("WithDeviceAuthURL", u) }
+}
+
+// requireURL records an error for an option given an empty URL; the URL's
+// form is checked with the others by checkEndpoints.
+func (s *Spec) requireURL(option, u string) {
+	if u == "" {
+		s.optErrs = append(s.optErrs, errors.New("providers: "+option+": empty URL"))
+	}
+}
+
+// checkEndpoints applies client.CheckEndpoint to every endpoint the Spec
+// names besides the token endpoint: credentials and tokens are posted to
+// all of them.
+func (s *Spec) checkEndpoints() error {
+	for _, e := range [...]struct{ name, u string }{
+		{"RevocationURL", s.RevocationURL},
+		{"IntrospectionURL", s.IntrospectionURL},
+		{"DeviceAuthURL", s.DeviceAuthURL},
+	} {
+		if e.u == "" {
+			continue
+		}
+		u, err := url.Parse(e.u)
+		if err != nil {
+			return errors.New("providers: bad " + e.name + ": " + err.Error())
+		}
+		if err := client.CheckEndpoint(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RevocationURL is the RFC 7009 endpoint ("" for none).
+func (p *Provider) RevocationURL() string { return p.spec.RevocationURL }
+
+// IntrospectionURL is the RFC 7662 endpoint ("" for none).
+func (p *Provider) IntrospectionURL() string { return p.spec.IntrospectionURL }
+
+// DeviceAuthURL is the RFC 8628 device authorization endpoint ("" for
+// none).
+func (p *Provider) DeviceAuthURL() string { return p.spec.DeviceAuthURL }
+
+// TokenURL is the token endpoint ("" when a TokenURLFunc computes it per
+// request).
+func (p *Provider) TokenURL() string { return p.spec.TokenURL }
