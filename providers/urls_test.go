@@ -36,7 +36,7 @@ func TestWithTokenURL(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	for name, p := range map[string]client.Provider{
-		"no base URL":        providers.Generic("", providers.WithTokenURL(srv.URL+"/v2/oauth/token")),
+		"no base URL":         providers.Generic("", providers.WithTokenURL(srv.URL+"/v2/oauth/token")),
 		"base URL overridden": providers.Generic("https://auth.example.com", providers.WithTokenURL(srv.URL+"/v2/oauth/token")),
 	} {
 		t.Run(name, func(t *testing.T) {
