@@ -157,16 +157,50 @@ func (f *File) read(id, path string) (*client.Session, error) {
 	return Decode(id, data)
 }
 
-// Save implements Store: temp file, fsync, rename, fsync of the directory.
-func (f *File) Save(_ context.Context, s *client.Session) error {
+// Save implements Store: temp file, fsync, rename, fsync of the
+// directory, under the session's write lock.
+func (f *File) Save(ctx context.Context, s *client.Session) error {
+	return f.write(ctx, nil, s, false)
+}
+
+// CompareAndSave implements Store: under the session's write lock (a
+// file lock every writer of the directory takes, in every process) it
+// re-reads the file, compares, and writes as Save does.
+func (f *File) CompareAndSave(ctx context.Context, old, s *client.Session) error {
+	if err := CheckCompareAndSave(old, s); err != nil {
+		return err
+	}
+	return f.write(ctx, old, s, true)
+}
+
+// write saves s, comparing the stored session with old first if cmp.
+func (f *File) write(ctx context.Context, old, s *client.Session, cmp bool) error {
 	data, err := Encode(s)
 	if err != nil {
 		return err
+	}
+	unlock, err := f.writeLock(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unlock() }()
+	if cmp {
+		cur, err := f.read(s.ID, f.path(s.ID))
+		if err := CheckBase(s.ID, old, cur, err); err != nil {
+			return err
+		}
 	}
 	if err := writeFileAtomic(f.path(s.ID), data); err != nil {
 		return fmt.Errorf("tokenstore: save %s: %w", quote(s.ID), err)
 	}
 	return nil
+}
+
+// writeLock takes the lock that orders the writers of one session
+// (Save, Delete and their compare-and-set forms). Readers need none: a
+// file is replaced by one rename.
+func (f *File) writeLock(ctx context.Context, id string) (Unlock, error) {
+	return lockFile(ctx, filepath.Join(f.dir, fileName(id)+".w.lock"))
 }
 
 func writeFileAtomic(path string, data []byte) (err error) {
@@ -210,9 +244,33 @@ func syncDir(dir string) {
 }
 
 // Delete implements Store.
-func (f *File) Delete(_ context.Context, id string) error {
+func (f *File) Delete(ctx context.Context, id string) error {
 	if err := CheckID(id); err != nil {
 		return err
+	}
+	return f.remove(ctx, id, nil, false)
+}
+
+// CompareAndDelete implements Store under the session's write lock.
+func (f *File) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if err := CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	return f.remove(ctx, old.ID, old, true)
+}
+
+// remove deletes the file of id, comparing it with old first if cmp.
+func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp bool) error {
+	unlock, err := f.writeLock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unlock() }()
+	if cmp {
+		cur, err := f.read(id, f.path(id))
+		if err := CheckBase(id, old, cur, err); err != nil {
+			return err
+		}
 	}
 	if err := os.Remove(f.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("tokenstore: delete %s: %w", quote(id), err)

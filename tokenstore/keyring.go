@@ -231,6 +231,26 @@ func (k *Keyring) wrap(op, id string, err error) error {
 
 // Save implements Store.
 func (k *Keyring) Save(ctx context.Context, s *client.Session) error {
+	return k.save(ctx, nil, s, false)
+}
+
+// CompareAndSave implements Store: under the exclusive data lock it
+// re-reads the session, compares, and writes as Save does.
+func (k *Keyring) CompareAndSave(ctx context.Context, old, s *client.Session) error {
+	if err := CheckCompareAndSave(old, s); err != nil {
+		return err
+	}
+	return k.save(ctx, old, s, true)
+}
+
+// compare checks, under the exclusive data lock, that the session stored
+// under id is old.
+func (k *Keyring) compare(ctx context.Context, id string, old *client.Session) error {
+	cur, err := k.load(ctx, id)
+	return CheckBase(id, old, cur, err)
+}
+
+func (k *Keyring) save(ctx context.Context, old, s *client.Session, cmp bool) error {
 	data, err := Encode(s)
 	if err != nil {
 		return err
@@ -240,6 +260,11 @@ func (k *Keyring) Save(ctx context.Context, s *client.Session) error {
 		return err
 	}
 	defer func() { _ = unlock() }()
+	if cmp {
+		if err := k.compare(ctx, s.ID, old); err != nil {
+			return err
+		}
+	}
 	// Index first: a crash between the two leaves an entry List skips,
 	// never a session List cannot see.
 	if err := k.updateIndex(ctx, func(idx []indexEntry) []indexEntry {
@@ -267,11 +292,28 @@ func (k *Keyring) Delete(ctx context.Context, id string) error {
 	if err := CheckID(id); err != nil {
 		return err
 	}
+	return k.remove(ctx, id, nil, false)
+}
+
+// CompareAndDelete implements Store under the exclusive data lock.
+func (k *Keyring) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if err := CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	return k.remove(ctx, old.ID, old, true)
+}
+
+func (k *Keyring) remove(ctx context.Context, id string, old *client.Session, cmp bool) error {
 	unlock, err := k.rw(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = unlock() }()
+	if cmp {
+		if err := k.compare(ctx, id, old); err != nil {
+			return err
+		}
+	}
 	if err := k.deleteValue(ctx, sessionKey(id)); err != nil {
 		return k.wrap("delete", id, err)
 	}

@@ -49,6 +49,49 @@ func (m *Memory) Save(_ context.Context, s *client.Session) error {
 	return nil
 }
 
+// CompareAndSave implements Store under the store's mutex.
+func (m *Memory) CompareAndSave(_ context.Context, old, s *client.Session) error {
+	if err := CheckCompareAndSave(old, s); err != nil {
+		return err
+	}
+	v, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.compare(s.ID, old); err != nil {
+		return err
+	}
+	m.values[s.ID] = v
+	return nil
+}
+
+// CompareAndDelete implements Store under the store's mutex.
+func (m *Memory) CompareAndDelete(_ context.Context, old *client.Session) error {
+	if err := CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.compare(old.ID, old); err != nil {
+		return err
+	}
+	delete(m.values, old.ID)
+	return nil
+}
+
+// compare checks that the value stored under id is old. The caller
+// holds m.mu.
+func (m *Memory) compare(id string, old *client.Session) error {
+	v, ok := m.values[id]
+	if !ok {
+		return CheckBase(id, old, nil, notFound(id))
+	}
+	cur, err := Decode(id, v)
+	return CheckBase(id, old, cur, err)
+}
+
 // Delete implements Store.
 func (m *Memory) Delete(_ context.Context, id string) error {
 	if err := CheckID(id); err != nil {

@@ -22,6 +22,21 @@ type Store interface {
 	// Delete removes the session stored under id. Deleting a session that
 	// is not there is not an error.
 	Delete(ctx context.Context, id string) error
+	// CompareAndSave stores s under s.ID only if the stored session is
+	// still old: the same session in the sense of SameSession (same ID,
+	// access and refresh token), or nothing stored when old is nil. Else
+	// it writes nothing and returns an error matching ErrConflict (a
+	// stored value that cannot be decoded is a conflict too). The
+	// comparison and the write are one atomic step against every other
+	// write of the store, in every process sharing it. Refreshes write
+	// with it, so a refresh never overwrites a login saved meanwhile;
+	// logins use Save.
+	CompareAndSave(ctx context.Context, old, s *client.Session) error
+	// CompareAndDelete removes the session stored under old.ID only if it
+	// is still old (SameSession), else returns an error matching
+	// ErrConflict, also when nothing is stored. A dead grant deletes with
+	// it, so a login saved meanwhile survives.
+	CompareAndDelete(ctx context.Context, old *client.Session) error
 	// List returns the stored sessions that match f, sorted by ID.
 	List(ctx context.Context, f Filter) ([]*client.Session, error)
 	// Lock takes the exclusive lock named by id, waiting until it is free
@@ -52,8 +67,13 @@ func (f Filter) Match(s *client.Session) bool {
 }
 
 // ErrNotFound is matched (errors.Is) by the error a Store returns for a
-// session it does not hold.
-var ErrNotFound = errors.New("tokenstore: session not found")
+// session it does not hold. It matches client.ErrSessionNotFound.
+var ErrNotFound error = notFoundSentinel{}
+
+type notFoundSentinel struct{}
+
+func (notFoundSentinel) Error() string        { return "tokenstore: session not found" }
+func (notFoundSentinel) Is(target error) bool { return target == client.ErrSessionNotFound }
 
 // ErrInvalidSession is matched by the error Save returns for a nil session
 // or an unusable ID, and by the error Load, Delete and Lock return for an
@@ -98,8 +118,10 @@ func notFound(id string) error { return &notFoundError{id: id} }
 
 type notFoundError struct{ id string }
 
-func (e *notFoundError) Error() string        { return "tokenstore: session " + quote(e.id) + " not found" }
-func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
+func (e *notFoundError) Error() string { return "tokenstore: session " + quote(e.id) + " not found" }
+func (e *notFoundError) Is(target error) bool {
+	return target == ErrNotFound || target == client.ErrSessionNotFound
+}
 
 // NotFound returns an error that matches ErrNotFound and names id, for
 // Store implementations outside this package.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
@@ -94,6 +95,11 @@ func TestFileCorrupt(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.ErrorIs(t, err, tokenstore.ErrCorrupt)
 	require.NotContains(t, err.Error(), "sentinel")
+	// A corrupt file is never the session a compare-and-set write was
+	// based on.
+	require.ErrorIs(t, st.CompareAndSave(ctx, storetest.Sample("c"), storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndSave(ctx, nil, storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndDelete(ctx, storetest.Sample("c")), tokenstore.ErrConflict)
 	// A corrupt session does not stop the others from being deleted or
 	// replaced.
 	require.NoError(t, st.Save(ctx, storetest.Sample("c")))
@@ -108,4 +114,13 @@ func TestFileCorrupt(t *testing.T) {
 	for _, e := range entries {
 		require.False(t, strings.HasPrefix(e.Name(), ".tmp-"), "temporary file left behind: %s", e.Name())
 	}
+}
+
+func TestNotFoundMatchesClientSentinel(t *testing.T) {
+	t.Parallel()
+	require.ErrorIs(t, tokenstore.ErrNotFound, client.ErrSessionNotFound)
+	_, err := tokenstore.NewMemory().Load(context.Background(), "nobody")
+	require.ErrorIs(t, err, client.ErrSessionNotFound)
+	require.ErrorIs(t, err, tokenstore.ErrNotFound)
+	require.NotErrorIs(t, tokenstore.ErrConflict, client.ErrSessionNotFound)
 }

@@ -126,6 +126,80 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	return nil
 }
 
+// casScript is CompareAndSave and CompareAndDelete in one atomic step.
+// KEYS: the session key and the List hash (one hash slot: both carry the
+// store's hash tag). ARGV: the session ID; "1" if a session is expected,
+// "0" if nothing may be stored; the expected access and refresh tokens;
+// the new value ("" deletes) and its List entry; tokenstore.FormatVersion.
+// The stored value is read with cjson: a value that is not a session of
+// this ID in a format version this build reads is a conflict.
+// It returns 1 when it wrote, 0 on a conflict.
+var casScript = redis.NewScript(`
+local cur = redis.call("GET", KEYS[1])
+if ARGV[2] == "0" then
+	if cur then return 0 end
+else
+	if not cur then return 0 end
+	local ok, v = pcall(cjson.decode, cur)
+	if not ok or type(v) ~= "table" or type(v.session) ~= "table" then return 0 end
+	if type(v.v) ~= "number" or v.v < 1 or v.v > tonumber(ARGV[7]) then return 0 end
+	local s = v.session
+	local at, rt = s.access_token, s.refresh_token
+	if type(at) ~= "string" then at = "" end
+	if type(rt) ~= "string" then rt = "" end
+	if s.id ~= ARGV[1] or at ~= ARGV[3] or rt ~= ARGV[4] then return 0 end
+end
+if ARGV[5] == "" then
+	redis.call("DEL", KEYS[1])
+	redis.call("HDEL", KEYS[2], ARGV[1])
+else
+	redis.call("SET", KEYS[1], ARGV[5])
+	redis.call("HSET", KEYS[2], ARGV[1], ARGV[6])
+end
+return 1`)
+
+// CompareAndSave implements tokenstore.Store with one Lua script that
+// compares the stored tokens with old's and writes the value and its
+// List entry (on a cluster too: every key of the store is in one slot).
+func (s *Store) CompareAndSave(ctx context.Context, old, sess *client.Session) error {
+	if err := tokenstore.CheckCompareAndSave(old, sess); err != nil {
+		return err
+	}
+	v, err := tokenstore.Encode(sess)
+	if err != nil {
+		return err
+	}
+	m, err := json.Marshal(meta{Provider: sess.Provider, Subject: sess.Subject})
+	if err != nil {
+		return err
+	}
+	return s.cas(ctx, "save", sess.ID, old, string(v), string(m))
+}
+
+// CompareAndDelete implements tokenstore.Store with the script of
+// CompareAndSave.
+func (s *Store) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if err := tokenstore.CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	return s.cas(ctx, "delete", old.ID, old, "", "")
+}
+
+func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, value, m string) error {
+	expect, at, rt := "0", "", ""
+	if old != nil {
+		expect, at, rt = "1", old.AccessToken, old.RefreshToken
+	}
+	n, err := casScript.Run(ctx, s.rdb, []string{s.key("session", id), s.metaKey()}, id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: %s %q: %w", op, id, err)
+	}
+	if n == 0 {
+		return &tokenstore.ConflictError{ID: id}
+	}
+	return nil
+}
+
 // Delete implements tokenstore.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := tokenstore.CheckID(id); err != nil {

@@ -166,4 +166,13 @@ func TestCorruptValue(t *testing.T) {
 	require.NotContains(t, err.Error(), "sentinel")
 	_, err = st.List(ctx, tokenstore.Filter{})
 	require.ErrorIs(t, err, tokenstore.ErrFutureFormat)
+	// A value this build cannot read is never the session a
+	// compare-and-set write was based on, even with the same tokens.
+	same := storetest.Sample("c")
+	same.AccessToken, same.RefreshToken = "at-sentinel", ""
+	require.ErrorIs(t, st.CompareAndSave(ctx, same, storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndSave(ctx, nil, storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndDelete(ctx, same), tokenstore.ErrConflict)
+	_, err = st.Load(ctx, "c")
+	require.ErrorIs(t, err, tokenstore.ErrFutureFormat, "nothing was written")
 }

@@ -167,6 +167,101 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	return nil
 }
 
+// CompareAndSave implements tokenstore.Store in one transaction: the
+// row is read with SELECT … FOR UPDATE (which also waits for a
+// concurrent writer of the same row), compared with old, then updated
+// or, when old is nil and no row exists, inserted (INSERT … ON CONFLICT
+// DO NOTHING: a concurrent first insert is a conflict).
+func (s *Store) CompareAndSave(ctx context.Context, old, sess *client.Session) error {
+	if err := tokenstore.CheckCompareAndSave(old, sess); err != nil {
+		return err
+	}
+	v, err := tokenstore.Encode(sess)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, "save", sess.ID, func(tx *sql.Tx) error { return s.casTx(ctx, tx, old, sess, v) })
+}
+
+// CompareAndDelete implements tokenstore.Store in one transaction, as
+// CompareAndSave.
+func (s *Store) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if err := tokenstore.CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "delete", old.ID, func(tx *sql.Tx) error { return s.cadTx(ctx, tx, old) })
+}
+
+// inTx runs fn in a transaction and commits it if fn succeeds. Errors
+// other than a *tokenstore.ConflictError are wrapped with op and id.
+func (s *Store) inTx(ctx context.Context, op, id string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return wrapTx(op, id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+	}
+	return nil
+}
+
+func wrapTx(op, id string, err error) error {
+	var ce *tokenstore.ConflictError
+	var fe *tokenstore.FormatError
+	if errors.As(err, &ce) || errors.As(err, &fe) {
+		return err
+	}
+	return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+}
+
+// loadForUpdate reads and locks the row of id inside tx.
+func (s *Store) loadForUpdate(ctx context.Context, tx *sql.Tx, id string) (*client.Session, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM `+s.table+` WHERE id = $1 FOR UPDATE`, id).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tokenstore.NotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tokenstore.Decode(id, []byte(v))
+}
+
+// casTx is CompareAndSave inside tx; v is sess encoded.
+func (s *Store) casTx(ctx context.Context, tx *sql.Tx, old, sess *client.Session, v []byte) error {
+	cur, err := s.loadForUpdate(ctx, tx, sess.ID)
+	if err := tokenstore.CheckBase(sess.ID, old, cur, err); err != nil {
+		return err
+	}
+	q := `UPDATE ` + s.table + ` SET provider = $2, subject = $3, value = $4, updated_at = now() WHERE id = $1`
+	if old == nil {
+		q = `INSERT INTO ` + s.table + ` (id, provider, subject, value, updated_at) VALUES ($1, $2, $3, $4, now())
+			ON CONFLICT (id) DO NOTHING`
+	}
+	res, err := tx.ExecContext(ctx, q, sess.ID, sess.Provider, sess.Subject, string(v))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return &tokenstore.ConflictError{ID: sess.ID}
+	}
+	return nil
+}
+
+// cadTx is CompareAndDelete inside tx.
+func (s *Store) cadTx(ctx context.Context, tx *sql.Tx, old *client.Session) error {
+	cur, err := s.loadForUpdate(ctx, tx, old.ID)
+	if err := tokenstore.CheckBase(old.ID, old, cur, err); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM `+s.table+` WHERE id = $1`, old.ID)
+	return err
+}
+
 // Delete implements tokenstore.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := tokenstore.CheckID(id); err != nil {

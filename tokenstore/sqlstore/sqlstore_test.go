@@ -114,6 +114,13 @@ func TestCorruptValue(t *testing.T) {
 	_, err = st.Load(ctx, "c")
 	require.ErrorIs(t, err, tokenstore.ErrCorrupt)
 	require.NotContains(t, err.Error(), "sentinel")
+	// A corrupt value is never the session a compare-and-set write was
+	// based on.
+	require.ErrorIs(t, st.CompareAndSave(ctx, storetest.Sample("c"), storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndSave(ctx, nil, storetest.Sample("c")), tokenstore.ErrConflict)
+	require.ErrorIs(t, st.CompareAndDelete(ctx, storetest.Sample("c")), tokenstore.ErrConflict)
+	_, err = st.Load(ctx, "c")
+	require.ErrorIs(t, err, tokenstore.ErrCorrupt, "nothing was written")
 }
 
 func TestLockSurvivesPoolAndReleasesOnUnlock(t *testing.T) {

@@ -85,6 +85,10 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenstore.Store) {
 		{"LockExcludes", testLockExcludes},
 		{"LockMutualExclusion", testLockMutex},
 		{"ConcurrentSaves", testConcurrentSaves},
+		{"CompareAndSave", testCompareAndSave},
+		{"CompareAndDelete", testCompareAndDelete},
+		{"CompareInvalid", testCompareInvalid},
+		{"ConcurrentCompareAndSave", testConcurrentCompareAndSave},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -103,6 +107,7 @@ func testLoadMissing(t *testing.T, st tokenstore.Store) {
 	ctx := ctxT(t)
 	s, err := st.Load(ctx, "nobody")
 	require.ErrorIs(t, err, tokenstore.ErrNotFound)
+	require.ErrorIs(t, err, client.ErrSessionNotFound, "tokenstore.ErrNotFound matches client.ErrSessionNotFound")
 	require.Nil(t, s)
 	list, err := st.List(ctx, tokenstore.Filter{})
 	require.NoError(t, err)
