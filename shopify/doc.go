@@ -2,7 +2,8 @@
 // session-token verification, token exchange (RFC 8693) for online and
 // offline access tokens, expiring offline tokens with refresh and
 // migration, the authorization-code grant, shop-domain validation, an
-// embedded-app middleware for net/http and an Admin API transport.
+// embedded-app middleware for net/http, an Admin API transport, and
+// webhook verification.
 //
 // It is built to be safer than a port of the official JS library:
 //
@@ -12,6 +13,11 @@
 //     aud, exp/nbf with a clock tolerance, dest and iss naming one valid
 //     shop) before anything is sent, and every rejection has its own
 //     sentinel error.
+//   - Webhooks ([Client.VerifyWebhook]) are checked harder than by the
+//     official library: the shop domain must pass SanitizeShop (the
+//     official one returns any, "evil.com" included), and a request mixing
+//     the X-Shopify-* and shopify-* header sets or repeating a header is
+//     refused.
 //   - No error text contains a session token, access token, refresh token or
 //     the app secret.
 //   - Concurrent exchanges of one session token share one request, and the
