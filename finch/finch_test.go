@@ -378,7 +378,7 @@ func TestCodeIsSingleUseAndExpires(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	fake := providertest.NewFinch(providertest.WithFinchClock(clock))
+	fake := providertest.NewFinch(providertest.WithClock(clock))
 	t.Cleanup(fake.Close)
 	c, err := client.New(client.Config{Provider: finch.Provider(finch.WithBaseURL(fake.URL)),
 		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, RedirectURL: redirect})

@@ -56,7 +56,7 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func setup(t *testing.T, opts ...client.Option) *env {
 	t.Helper()
 	clk := newClock()
-	fake := providertest.NewPassport(providertest.WithPassportClock(clk.Now))
+	fake := providertest.NewPassport(providertest.WithClock(clk.Now))
 	t.Cleanup(fake.Close)
 	trips := &atomic.Int64{}
 	all := append([]client.Option{
@@ -252,7 +252,7 @@ func TestTokenErrors(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
 			const secret = "SENTINEL-passport-secret-42"
-			fake := providertest.NewPassport(providertest.WithPassportCredentials("cid", secret), providertest.WithPassportClock(clk.Now))
+			fake := providertest.NewPassport(providertest.WithPassportCredentials("cid", secret), providertest.WithClock(clk.Now))
 			t.Cleanup(fake.Close)
 			sec := secret
 			if tt.secret != "" {

@@ -31,14 +31,14 @@ const (
 // RateLimited answers 429 with Retry-After (seconds or an HTTP date; ""
 // for none), without handling the request.
 func RateLimited(retryAfter string) Fault {
-	return Fault{kind: faultStatus, status: 429, retryAfter: retryAfter,
+	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter,
 		body: `{"error":"rate_limited","error_description":"slow down"}`, ctype: "application/json"}
 }
 
 // Unavailable answers 503 with Retry-After ("" for none), without handling
 // the request.
 func Unavailable(retryAfter string) Fault {
-	return Fault{kind: faultStatus, status: 503, retryAfter: retryAfter,
+	return Fault{kind: faultStatus, status: http.StatusServiceUnavailable, retryAfter: retryAfter,
 		body: `{"error":"temporarily_unavailable"}`, ctype: "application/json"}
 }
 

@@ -2,15 +2,11 @@ package providertest
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -38,15 +34,13 @@ type Finch struct {
 	// ClientID and ClientSecret are the credentials the fake accepts.
 	ClientID, ClientSecret string
 
-	srv    *httptest.Server
-	cfg    finchConfig
-	faults faults
+	fake[FinchStats]
+	cfg finchConfig
 
-	mu     sync.Mutex
+	// under mu
 	codes  map[string]finchCode
 	spent  map[string]bool
 	tokens map[string]*FinchConnection // live access token → its connection
-	stats  FinchStats
 }
 
 // FinchStats counts what the Finch fake has seen.
@@ -83,32 +77,33 @@ type finchCode struct {
 type finchConfig struct {
 	clientID, clientSecret string
 	apiVersion             string
-	now                    func() time.Time
+	common
 }
-
-// FinchOption configures NewFinch.
-type FinchOption func(*finchConfig)
 
 // WithFinchCredentials sets the accepted client id and secret (defaults
 // "finch-client" and "finch-secret").
 func WithFinchCredentials(id, secret string) FinchOption {
-	return func(c *finchConfig) { c.clientID, c.clientSecret = id, secret }
+	return finchOption(func(c *finchConfig) { c.clientID, c.clientSecret = id, secret })
 }
 
 // WithFinchAPIVersion sets the Finch-API-Version the fake requires
 // (default FinchAPIVersion).
-func WithFinchAPIVersion(v string) FinchOption { return func(c *finchConfig) { c.apiVersion = v } }
+func WithFinchAPIVersion(v string) FinchOption {
+	return finchOption(func(c *finchConfig) { c.apiVersion = v })
+}
 
 // WithFinchClock sets the fake's clock (code expiry).
-func WithFinchClock(now func() time.Time) FinchOption {
-	return func(c *finchConfig) { c.now = now }
-}
+//
+// Deprecated: use WithClock, which every fake takes.
+func WithFinchClock(now func() time.Time) FinchOption { return WithClock(now) }
 
 // NewFinch starts a fake Finch on a loopback port. Close it when done.
 func NewFinch(opts ...FinchOption) *Finch {
-	cfg := finchConfig{clientID: "finch-client", clientSecret: "finch-secret", apiVersion: FinchAPIVersion, now: time.Now}
+	cfg := finchConfig{clientID: "finch-client", clientSecret: "finch-secret", apiVersion: FinchAPIVersion, common: defaultCommon()}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyFinch(&cfg)
+		}
 	}
 	f := &Finch{
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
@@ -130,24 +125,9 @@ func NewFinch(opts ...FinchOption) *Finch {
 	api("/disconnect", f.disconnect)
 	api("/introspect", f.introspect)
 	mux.HandleFunc("/authorize", f.authorize)
-	f.srv = httptest.NewServer(mux)
-	f.URL = f.srv.URL
-	f.ConnectURL = f.srv.URL + "/authorize"
+	f.URL = f.start(cfg.common, mux)
+	f.ConnectURL = f.URL + "/authorize"
 	return f
-}
-
-// Close shuts the server down.
-func (f *Finch) Close() { f.srv.Close() }
-
-// Fail queues faults: each is served to one upcoming API request (token,
-// disconnect or introspect), in order.
-func (f *Finch) Fail(fs ...Fault) { f.faults.push(fs...) }
-
-// Stats returns the counters so far.
-func (f *Finch) Stats() FinchStats {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stats
 }
 
 // IssueCode returns a fresh single-use code for a new connection, as if
@@ -209,36 +189,35 @@ func (f *Finch) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.RawQuery != "" {
-		f.fail(w, 400, "invalid_request_error", "", "parameters belong in the JSON body")
+		f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "parameters belong in the JSON body")
 		return
 	}
 	var body map[string]json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	if err := dec.Decode(&body); err != nil || dec.More() {
-		f.fail(w, 400, "invalid_request_error", "", "body must be one JSON object")
+		f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "body must be one JSON object")
+		return
+	}
+	if k, bad := unexpectedField(body, finchTokenFields); bad {
+		f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "unknown field "+strconv.Quote(k))
 		return
 	}
 	p := map[string]string{}
 	for k, raw := range body {
-		if !slices.Contains(finchTokenFields, k) {
-			f.fail(w, 400, "invalid_request_error", "", "unknown field "+strconv.Quote(k))
-			return
-		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			f.fail(w, 400, "invalid_request_error", "", "field "+strconv.Quote(k)+" must be a string")
+			f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "field "+strconv.Quote(k)+" must be a string")
 			return
 		}
 		p[k] = s
 	}
 	for _, k := range []string{"client_id", "client_secret", "code"} {
 		if p[k] == "" {
-			f.fail(w, 400, "invalid_request_error", "", "missing field "+strconv.Quote(k))
+			f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "missing field "+strconv.Quote(k))
 			return
 		}
 	}
-	if subtle.ConstantTimeCompare([]byte(p["client_id"]), []byte(f.cfg.clientID)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(p["client_secret"]), []byte(f.cfg.clientSecret)) != 1 {
+	if !sameCredentials(p["client_id"], p["client_secret"], f.cfg.clientID, f.cfg.clientSecret) {
 		f.fail(w, http.StatusUnauthorized, "invalid_client_error", "", "invalid client credentials")
 		return
 	}
@@ -249,18 +228,18 @@ func (f *Finch) token(w http.ResponseWriter, r *http.Request) {
 			f.stats.ReusedCodes++
 		}
 		f.mu.Unlock()
-		f.fail(w, 400, "invalid_grant_error", "", "authorization code is invalid or has already been used")
+		f.fail(w, http.StatusBadRequest, "invalid_grant_error", "", "authorization code is invalid or has already been used")
 		return
 	}
 	delete(f.codes, p["code"])
 	f.spent[p["code"]] = true
 	f.mu.Unlock()
 	if !f.cfg.now().Before(grant.expires) {
-		f.fail(w, 400, "invalid_grant_error", "", "authorization code has expired")
+		f.fail(w, http.StatusBadRequest, "invalid_grant_error", "", "authorization code has expired")
 		return
 	}
 	if rd, has := p["redirect_uri"]; has != (grant.redirectURI != "") || rd != grant.redirectURI {
-		f.fail(w, 400, "invalid_grant_error", "", "redirect_uri does not match the one used with Connect")
+		f.fail(w, http.StatusBadRequest, "invalid_grant_error", "", "redirect_uri does not match the one used with Connect")
 		return
 	}
 	at := randomToken("finch_at_")
@@ -293,7 +272,7 @@ func nullable(s string) any {
 
 func (f *Finch) checkVersion(w http.ResponseWriter, r *http.Request) bool {
 	if v := r.Header.Get("Finch-API-Version"); v != f.cfg.apiVersion {
-		f.fail(w, 400, "invalid_request_error", "", "Finch-API-Version must be "+f.cfg.apiVersion)
+		f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "Finch-API-Version must be "+f.cfg.apiVersion)
 		return false
 	}
 	return true
@@ -325,7 +304,7 @@ func (f *Finch) disconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b, _ := readSmall(r); len(bytes.TrimSpace(b)) > 0 && string(bytes.TrimSpace(b)) != "{}" {
-		f.fail(w, 400, "invalid_request_error", "", "disconnect takes no body")
+		f.fail(w, http.StatusBadRequest, "invalid_request_error", "", "disconnect takes no body")
 		return
 	}
 	f.mu.Lock()

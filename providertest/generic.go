@@ -7,12 +7,10 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -29,16 +27,14 @@ type Generic struct {
 	// ClientID and ClientSecret are the credentials the fake accepts.
 	ClientID, ClientSecret string
 
-	srv    *httptest.Server
-	cfg    genericConfig
-	faults faults
+	fake[GenericStats]
+	cfg genericConfig
 
-	mu      sync.Mutex
+	// under mu
 	codes   map[string]codeGrant
 	refresh map[string][]string  // live refresh token → granted scopes
 	spent   map[string]bool      // used codes and refresh tokens
 	access  map[string]time.Time // access token → expiry (zero: never)
-	stats   GenericStats
 }
 
 // GenericStats counts what the fake has seen.
@@ -62,43 +58,46 @@ type genericConfig struct {
 	lifetime               time.Duration
 	jsonBodies             bool
 	messageErrors          bool
-	now                    func() time.Time
+	common
 }
-
-// GenericOption configures NewGeneric.
-type GenericOption func(*genericConfig)
 
 // WithClientCredentials sets the accepted client id and secret (defaults
 // "test-client" and "test-secret").
 func WithClientCredentials(id, secret string) GenericOption {
-	return func(c *genericConfig) { c.clientID, c.clientSecret = id, secret }
+	return genericOption(func(c *genericConfig) { c.clientID, c.clientSecret = id, secret })
 }
 
 // WithTokenLifetime sets expires_in (default one hour). Zero leaves
 // expires_in out of answers, as some servers do; tokens then live 14 days.
 func WithTokenLifetime(d time.Duration) GenericOption {
-	return func(c *genericConfig) { c.lifetime = d }
+	return genericOption(func(c *genericConfig) { c.lifetime = d })
 }
 
 // WithJSONRequests makes the fake accept JSON bodies only (for
 // providers.WithJSONBody); by default it accepts forms only.
-func WithJSONRequests() GenericOption { return func(c *genericConfig) { c.jsonBodies = true } }
+func WithJSONRequests() GenericOption {
+	return genericOption(func(c *genericConfig) { c.jsonBodies = true })
+}
 
 // WithMessageErrors answers errors in the {message, description} shape
 // instead of RFC 6749's {error, error_description}.
-func WithMessageErrors() GenericOption { return func(c *genericConfig) { c.messageErrors = true } }
+func WithMessageErrors() GenericOption {
+	return genericOption(func(c *genericConfig) { c.messageErrors = true })
+}
 
 // WithServerClock sets the fake's clock.
-func WithServerClock(now func() time.Time) GenericOption {
-	return func(c *genericConfig) { c.now = now }
-}
+//
+// Deprecated: use WithClock, which every fake takes.
+func WithServerClock(now func() time.Time) GenericOption { return WithClock(now) }
 
 // NewGeneric starts a fake generic provider on a loopback port. Close it
 // when done.
 func NewGeneric(opts ...GenericOption) *Generic {
-	cfg := genericConfig{clientID: "test-client", clientSecret: "test-secret", lifetime: time.Hour, now: time.Now}
+	cfg := genericConfig{clientID: "test-client", clientSecret: "test-secret", lifetime: time.Hour, common: defaultCommon()}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyGeneric(&cfg)
+		}
 	}
 	g := &Generic{
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
@@ -114,23 +113,8 @@ func NewGeneric(opts ...GenericOption) *Generic {
 	})
 	mux.HandleFunc("/oauth2/authorize", g.authorize)
 	mux.HandleFunc("/userinfo", g.userinfo)
-	g.srv = httptest.NewServer(mux)
-	g.URL = g.srv.URL
+	g.URL = g.start(cfg.common, mux)
 	return g
-}
-
-// Close shuts the server down.
-func (g *Generic) Close() { g.srv.Close() }
-
-// Fail queues faults: each is served to one upcoming token request, in
-// order, instead of (or around) handling it.
-func (g *Generic) Fail(fs ...Fault) { g.faults.push(fs...) }
-
-// Stats returns the counters so far.
-func (g *Generic) Stats() GenericStats {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.stats
 }
 
 // IssueCode returns a fresh single-use code, as if the user had consented
@@ -184,18 +168,16 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 	grant := params.Get("grant_type")
 	allowed, known := genericAllowed[grant]
 	if !known {
-		g.fail(w, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 		return
 	}
-	for k, v := range params {
-		if !slices.Contains(allowed, k) {
-			g.fail(w, 400, "invalid_request", "unexpected parameter "+strconv.Quote(k))
-			return
-		}
-		if len(v) != 1 {
-			g.fail(w, 400, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
-			return
-		}
+	if k, bad := unexpectedField(params, allowed); bad {
+		g.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+strconv.Quote(k))
+		return
+	}
+	if k, bad := repeatedField(params); bad {
+		g.fail(w, http.StatusBadRequest, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
+		return
 	}
 	if !g.authenticate(r, params) {
 		g.fail(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
@@ -223,18 +205,18 @@ func (g *Generic) readParams(w http.ResponseWriter, r *http.Request) (url.Values
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !g.cfg.jsonBodies {
 		if err := r.ParseForm(); err != nil {
-			g.fail(w, 400, "invalid_request", "malformed form body")
+			g.fail(w, http.StatusBadRequest, "invalid_request", "malformed form body")
 			return nil, false
 		}
 		if len(r.URL.RawQuery) > 0 {
-			g.fail(w, 400, "invalid_request", "parameters must be in the body, not the query")
+			g.fail(w, http.StatusBadRequest, "invalid_request", "parameters must be in the body, not the query")
 			return nil, false
 		}
 		return r.PostForm, true
 	}
 	var obj map[string]string
 	if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
-		g.fail(w, 400, "invalid_request", "body must be a JSON object of strings")
+		g.fail(w, http.StatusBadRequest, "invalid_request", "body must be a JSON object of strings")
 		return nil, false
 	}
 	v := url.Values{}
@@ -256,8 +238,7 @@ func (g *Generic) authenticate(r *http.Request, p url.Values) bool {
 	} else {
 		id, secret = p.Get("client_id"), p.Get("client_secret")
 	}
-	return subtle.ConstantTimeCompare([]byte(id), []byte(g.cfg.clientID)) == 1 &&
-		subtle.ConstantTimeCompare([]byte(secret), []byte(g.cfg.clientSecret)) == 1
+	return sameCredentials(id, secret, g.cfg.clientID, g.cfg.clientSecret)
 }
 
 func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
@@ -270,23 +251,23 @@ func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
 			g.stats.ReusedCodes++
 		}
 		g.mu.Unlock()
-		g.fail(w, 400, "invalid_code", "authorization code is invalid, expired or already used")
+		g.fail(w, http.StatusBadRequest, "invalid_code", "authorization code is invalid, expired or already used")
 		return
 	}
 	delete(g.codes, code) // spent even if the checks below fail, as real servers do
 	g.spent[code] = true
 	g.mu.Unlock()
 	if p.Get("redirect_uri") != grant.redirectURI {
-		g.fail(w, 400, "invalid_grant", "redirect_uri does not match the authorization request")
+		g.fail(w, http.StatusBadRequest, "invalid_grant", "redirect_uri does not match the authorization request")
 		return
 	}
 	verifier := p.Get("code_verifier")
 	switch {
 	case grant.challenge == "" && verifier != "":
-		g.fail(w, 400, "invalid_grant", "code_verifier sent for a code issued without a challenge")
+		g.fail(w, http.StatusBadRequest, "invalid_grant", "code_verifier sent for a code issued without a challenge")
 		return
 	case grant.challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(grant.challenge)) != 1:
-		g.fail(w, 400, "invalid_grant", "PKCE verification failed")
+		g.fail(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
 		return
 	}
 	g.mu.Lock()
@@ -304,7 +285,7 @@ func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
 			g.stats.ReusedRefreshTokens++
 		}
 		g.mu.Unlock()
-		g.fail(w, 400, "invalid_token", "refresh token is invalid or was already used")
+		g.fail(w, http.StatusBadRequest, "invalid_token", "refresh token is invalid or was already used")
 		return
 	}
 	if p.Has("scope") {
@@ -312,7 +293,7 @@ func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
 		for _, s := range asked {
 			if !slices.Contains(scopes, s) {
 				g.mu.Unlock()
-				g.fail(w, 400, "invalid_scope", "scope wider than the original grant")
+				g.fail(w, http.StatusBadRequest, "invalid_scope", "scope wider than the original grant")
 				return
 			}
 		}

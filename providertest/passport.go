@@ -8,12 +8,10 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -43,19 +41,17 @@ type Passport struct {
 	// ClientID and ClientSecret are the credentials the fake accepts.
 	ClientID, ClientSecret string
 
-	srv    *httptest.Server
-	cfg    passportConfig
-	faults faults
-	key    *ecdsa.PrivateKey
-	kid    string
+	fake[PassportStats]
+	cfg passportConfig
+	key *ecdsa.PrivateKey
+	kid string
 
-	mu      sync.Mutex
+	// under mu
 	status  int
 	codes   map[string]passportCode
 	spent   map[string]bool
 	refresh map[string]passportCode // refresh token → the grant (never rotated)
 	access  map[string]passportAccess
-	stats   PassportStats
 }
 
 // PassportStats counts what the Passport fake has seen.
@@ -87,36 +83,35 @@ type passportAccess struct {
 type passportConfig struct {
 	clientID, clientSecret string
 	lifetime               time.Duration
-	now                    func() time.Time
+	common
 }
-
-// PassportOption configures NewPassport.
-type PassportOption func(*passportConfig)
 
 // WithPassportCredentials sets the accepted client id and secret
 // (defaults "passport-client" and "passport-secret").
 func WithPassportCredentials(id, secret string) PassportOption {
-	return func(c *passportConfig) { c.clientID, c.clientSecret = id, secret }
+	return passportOption(func(c *passportConfig) { c.clientID, c.clientSecret = id, secret })
 }
 
 // WithPassportTokenLifetime sets the exp of issued JWTs (default
 // PassportTokenLifetime).
 func WithPassportTokenLifetime(d time.Duration) PassportOption {
-	return func(c *passportConfig) { c.lifetime = d }
+	return passportOption(func(c *passportConfig) { c.lifetime = d })
 }
 
 // WithPassportClock sets the fake's clock (JWT iat/exp, code expiry).
-func WithPassportClock(now func() time.Time) PassportOption {
-	return func(c *passportConfig) { c.now = now }
-}
+//
+// Deprecated: use WithClock, which every fake takes.
+func WithPassportClock(now func() time.Time) PassportOption { return WithClock(now) }
 
 // NewPassport starts a fake Passport on a loopback port. Close it when
 // done.
 func NewPassport(opts ...PassportOption) *Passport {
 	cfg := passportConfig{clientID: "passport-client", clientSecret: "passport-secret",
-		lifetime: PassportTokenLifetime, now: time.Now}
+		lifetime: PassportTokenLifetime, common: defaultCommon()}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyPassport(&cfg)
+		}
 	}
 	p := &Passport{
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
@@ -133,35 +128,15 @@ func NewPassport(opts ...PassportOption) *Passport {
 	mux.HandleFunc("/userinfo", p.userinfo)
 	mux.HandleFunc("/.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("/.well-known/jwks.json", p.jwks)
-	p.srv = httptest.NewServer(mux)
-	p.URL = p.srv.URL
+	p.URL = p.start(cfg.common, mux)
 	return p
 }
-
-// Close shuts the server down.
-func (p *Passport) Close() { p.srv.Close() }
-
-// Fail queues faults: each is served to one upcoming token request.
-func (p *Passport) Fail(fs ...Fault) { p.faults.push(fs...) }
 
 // SetSuccessStatus sets the status of successful token answers: 201 (the
 // default, as documented) or 200 (what the server sends).
 func (p *Passport) SetSuccessStatus(status int) {
 	p.mu.Lock()
 	p.status = status
-	p.mu.Unlock()
-}
-
-// Stats returns the counters so far.
-func (p *Passport) Stats() PassportStats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stats
-}
-
-func (p *Passport) count(f func(*PassportStats)) {
-	p.mu.Lock()
-	f(&p.stats)
 	p.mu.Unlock()
 }
 
@@ -217,38 +192,35 @@ func (p *Passport) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
 		// The real server reads form data only; a JSON body arrives empty.
-		p.fail(w, 400, "BAD_REQUEST", "missing client_id: the body must be form data")
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "missing client_id: the body must be form data")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil || r.URL.RawQuery != "" {
-		p.fail(w, 400, "BAD_REQUEST", "malformed form body")
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "malformed form body")
 		return
 	}
 	f := r.PostForm
 	grant := f.Get("grant_type")
 	allowed, ok := passportFields[grant]
 	if !ok {
-		p.fail(w, 400, "BAD_REQUEST", "unsupported grant_type "+strconv.Quote(grant))
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "unsupported grant_type "+strconv.Quote(grant))
 		return
 	}
-	for k, v := range f {
-		if !slices.Contains(allowed, k) {
-			p.fail(w, 400, "BAD_REQUEST", "unexpected field "+strconv.Quote(k))
-			return
-		}
-		if len(v) != 1 {
-			p.fail(w, 400, "BAD_REQUEST", "field "+strconv.Quote(k)+" repeated")
-			return
-		}
+	if k, bad := unexpectedField(f, allowed); bad {
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "unexpected field "+strconv.Quote(k))
+		return
+	}
+	if k, bad := repeatedField(f); bad {
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "field "+strconv.Quote(k)+" repeated")
+		return
 	}
 	if f.Get("client_id") == "" || f.Get("client_secret") == "" {
-		p.fail(w, 400, "BAD_REQUEST", "missing client credentials")
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "missing client credentials")
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(f.Get("client_id")), []byte(p.cfg.clientID)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(f.Get("client_secret")), []byte(p.cfg.clientSecret)) != 1 {
-		p.fail(w, 400, "BAD_REQUEST", "invalid client credentials")
+	if !sameCredentials(f.Get("client_id"), f.Get("client_secret"), p.cfg.clientID, p.cfg.clientSecret) {
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "invalid client credentials")
 		return
 	}
 	if grant == "authorization_code" {
@@ -261,7 +233,7 @@ func (p *Passport) token(w http.ResponseWriter, r *http.Request) {
 func (p *Passport) exchange(w http.ResponseWriter, f url.Values) {
 	code := f.Get("code")
 	if code == "" {
-		p.fail(w, 400, "BAD_REQUEST", "missing code")
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "missing code")
 		return
 	}
 	p.mu.Lock()
@@ -271,23 +243,23 @@ func (p *Passport) exchange(w http.ResponseWriter, f url.Values) {
 			p.stats.ReusedCodes++
 		}
 		p.mu.Unlock()
-		p.fail(w, 401, "UNAUTHORIZED", "invalid code")
+		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid code")
 		return
 	}
 	delete(p.codes, code)
 	p.spent[code] = true
 	p.mu.Unlock()
 	if !p.cfg.now().Before(grant.expires) {
-		p.fail(w, 401, "UNAUTHORIZED", "expired code")
+		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "expired code")
 		return
 	}
 	verifier := f.Get("code_verifier")
 	switch {
 	case grant.challenge == "" && verifier != "":
-		p.fail(w, 400, "BAD_REQUEST", "code_verifier sent for a code issued without a challenge")
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "code_verifier sent for a code issued without a challenge")
 		return
 	case grant.challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(grant.challenge)) != 1:
-		p.fail(w, 401, "UNAUTHORIZED", "invalid code verifier")
+		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid code verifier")
 		return
 	}
 	rt := randomToken("prt_")
@@ -313,7 +285,7 @@ func (p *Passport) refreshToken(w http.ResponseWriter, f url.Values) {
 	status := p.status
 	p.mu.Unlock()
 	if !ok {
-		p.fail(w, 401, "UNAUTHORIZED", "invalid refresh token")
+		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid refresh token")
 		return
 	}
 	// Not rotated: only a new access token comes back.

@@ -11,12 +11,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -53,11 +51,10 @@ type Shopify struct {
 	// secret also signs session tokens.
 	APIKey, APISecret string
 
-	srv    *httptest.Server
-	cfg    shopifyConfig
-	faults faults
+	fake[ShopifyStats]
+	cfg shopifyConfig
 
-	mu       sync.Mutex
+	// under mu
 	shops    map[string]*fakeShop
 	codes    map[string]string         // code → shop
 	access   map[string]shopifyAccess  // live access token → what it is
@@ -65,7 +62,6 @@ type Shopify struct {
 	spent    map[string]bool           // used codes and refresh tokens
 	revoked  map[string]bool           // revoked access and refresh tokens
 	requests []ShopifyRequest
-	stats    ShopifyStats
 }
 
 // ShopifyStats counts what the fake has seen.
@@ -120,41 +116,38 @@ type shopifyConfig struct {
 	refreshLifetime         time.Duration
 	onlineLifetime          time.Duration
 	refreshWithoutExpiresIn bool
-	now                     func() time.Time
+	common
 }
-
-// ShopifyOption configures NewShopify.
-type ShopifyOption func(*shopifyConfig)
 
 // WithShopifyCredentials sets the API key and secret (defaults
 // "test-api-key" and "test-api-secret").
 func WithShopifyCredentials(apiKey, apiSecret string) ShopifyOption {
-	return func(c *shopifyConfig) { c.apiKey, c.apiSecret = apiKey, apiSecret }
+	return shopifyOption(func(c *shopifyConfig) { c.apiKey, c.apiSecret = apiKey, apiSecret })
 }
 
 // WithShopifyScopes sets the granted scopes and the online user's scopes,
 // comma-separated (defaults "read_products,write_orders" and
 // "read_products").
 func WithShopifyScopes(scopes, userScopes string) ShopifyOption {
-	return func(c *shopifyConfig) { c.scopes, c.userScopes = scopes, userScopes }
+	return shopifyOption(func(c *shopifyConfig) { c.scopes, c.userScopes = scopes, userScopes })
 }
 
 // WithShopifyExpiringLifetime sets expires_in of expiring offline tokens
 // (default one hour, as in production).
 func WithShopifyExpiringLifetime(d time.Duration) ShopifyOption {
-	return func(c *shopifyConfig) { c.expiringLifetime = d }
+	return shopifyOption(func(c *shopifyConfig) { c.expiringLifetime = d })
 }
 
 // WithShopifyRefreshWithoutExpiresIn leaves expires_in out of refresh
 // answers, which Shopify may do.
 func WithShopifyRefreshWithoutExpiresIn() ShopifyOption {
-	return func(c *shopifyConfig) { c.refreshWithoutExpiresIn = true }
+	return shopifyOption(func(c *shopifyConfig) { c.refreshWithoutExpiresIn = true })
 }
 
 // WithShopifyClock sets the fake's clock (session-token checks, lifetimes).
-func WithShopifyClock(now func() time.Time) ShopifyOption {
-	return func(c *shopifyConfig) { c.now = now }
-}
+//
+// Deprecated: use WithClock, which every fake takes.
+func WithShopifyClock(now func() time.Time) ShopifyOption { return WithClock(now) }
 
 // NewShopify starts a fake Shopify on a loopback port. Close it when done.
 func NewShopify(opts ...ShopifyOption) *Shopify {
@@ -162,10 +155,12 @@ func NewShopify(opts ...ShopifyOption) *Shopify {
 		apiKey: "test-api-key", apiSecret: "test-api-secret",
 		scopes: "read_products,write_orders", userScopes: "read_products",
 		expiringLifetime: time.Hour, refreshLifetime: 90 * 24 * time.Hour,
-		onlineLifetime: 24*time.Hour - time.Second, now: time.Now,
+		onlineLifetime: 24*time.Hour - time.Second, common: defaultCommon(),
 	}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applyShopify(&cfg)
+		}
 	}
 	f := &Shopify{
 		APIKey: cfg.apiKey, APISecret: cfg.apiSecret, cfg: cfg,
@@ -185,23 +180,8 @@ func NewShopify(opts ...ShopifyOption) *Shopify {
 		f.tokenEndpoint(w, r, host)
 	})
 	mux.HandleFunc("GET /{shop}/admin/api/{version}/shop.json", f.adminShop)
-	f.srv = httptest.NewServer(mux)
-	f.URL = f.srv.URL
+	f.URL = f.start(cfg.common, mux)
 	return f
-}
-
-// Close shuts the server down.
-func (f *Shopify) Close() { f.srv.Close() }
-
-// Fail queues faults: each is served to one upcoming token request, in
-// order, instead of (or around) handling it.
-func (f *Shopify) Fail(fs ...Fault) { f.faults.push(fs...) }
-
-// Stats returns the counters so far.
-func (f *Shopify) Stats() ShopifyStats {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stats
 }
 
 // Requests returns the token requests received so far, in order. The fake
@@ -315,14 +295,14 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 		return
 	}
 	if obj == nil {
-		f.fail(w, 400, "invalid_request", "body must be a JSON object")
+		f.fail(w, http.StatusBadRequest, "invalid_request", "body must be a JSON object")
 		return
 	}
 	p := map[string]string{}
 	for k, v := range obj {
 		s, ok := v.(string)
 		if !ok {
-			f.fail(w, 400, "invalid_request", "parameter "+strconv.Quote(k)+" must be a string")
+			f.fail(w, http.StatusBadRequest, "invalid_request", "parameter "+strconv.Quote(k)+" must be a string")
 			return
 		}
 		p[k] = s
@@ -330,27 +310,22 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 	grant := p["grant_type"]
 	allowed, known := shopifyAllowed[grant]
 	if !known || (grant == "" && obj["grant_type"] != nil) {
-		f.fail(w, 400, "unsupported_grant_type", "unsupported grant_type")
+		f.fail(w, http.StatusBadRequest, "unsupported_grant_type", "unsupported grant_type")
 		return
 	}
-	for k := range p {
-		if !slices.Contains(allowed, k) {
-			f.fail(w, 400, "invalid_request", "unexpected parameter "+strconv.Quote(k))
-			return
-		}
+	if k, bad := unexpectedField(p, allowed); bad {
+		f.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+strconv.Quote(k))
+		return
 	}
-	for _, k := range allowed {
-		if _, ok := p[k]; !ok && k != "expiring" {
-			f.fail(w, 400, "invalid_request", "missing parameter "+strconv.Quote(k))
-			return
-		}
+	if k, bad := missingField(p, allowed, "expiring"); bad {
+		f.fail(w, http.StatusBadRequest, "invalid_request", "missing parameter "+strconv.Quote(k))
+		return
 	}
 	if e, ok := p["expiring"]; ok && e != "0" && e != "1" {
-		f.fail(w, 400, "invalid_request", `expiring must be "0" or "1"`)
+		f.fail(w, http.StatusBadRequest, "invalid_request", `expiring must be "0" or "1"`)
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(p["client_id"]), []byte(f.cfg.apiKey)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(p["client_secret"]), []byte(f.cfg.apiSecret)) != 1 {
+	if !sameCredentials(p["client_id"], p["client_secret"], f.cfg.apiKey, f.cfg.apiSecret) {
 		f.fail(w, http.StatusUnauthorized, "invalid_client", "client credentials are invalid")
 		return
 	}
@@ -377,7 +352,7 @@ func (f *Shopify) codeGrant(w http.ResponseWriter, shop, code string, expiring b
 		if reused {
 			desc = "authorization code was already used"
 		}
-		f.fail(w, 400, "invalid_grant", desc)
+		f.fail(w, http.StatusBadRequest, "invalid_grant", desc)
 		return
 	}
 	f.mu.Lock()
@@ -390,7 +365,7 @@ func (f *Shopify) codeGrant(w http.ResponseWriter, shop, code string, expiring b
 func (f *Shopify) exchange(w http.ResponseWriter, shop string, p map[string]string, expiring bool) {
 	requested := p["requested_token_type"]
 	if requested != shopifyOffline && requested != shopifyOnline {
-		f.fail(w, 400, "invalid_request", "requested_token_type must be the online or offline access token URN")
+		f.fail(w, http.StatusBadRequest, "invalid_request", "requested_token_type must be the online or offline access token URN")
 		return
 	}
 	switch p["subject_token_type"] {
@@ -412,7 +387,7 @@ func (f *Shopify) exchange(w http.ResponseWriter, shop string, p map[string]stri
 		writeJSON(w, http.StatusOK, resp)
 	case shopifyOffline:
 		if requested != shopifyOffline || !expiring {
-			f.fail(w, 400, "invalid_request", "an offline access token can only be exchanged for an expiring offline token")
+			f.fail(w, http.StatusBadRequest, "invalid_request", "an offline access token can only be exchanged for an expiring offline token")
 			return
 		}
 		f.mu.Lock()
@@ -429,7 +404,7 @@ func (f *Shopify) exchange(w http.ResponseWriter, shop string, p map[string]stri
 		f.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
 	default:
-		f.fail(w, 400, "invalid_request", "unsupported subject_token_type")
+		f.fail(w, http.StatusBadRequest, "invalid_request", "unsupported subject_token_type")
 	}
 }
 
@@ -441,7 +416,7 @@ func (f *Shopify) refreshGrant(w http.ResponseWriter, shop, rt string) {
 			f.stats.ReusedRefreshTokens++
 		}
 		f.mu.Unlock()
-		f.fail(w, 400, "invalid_grant", "refresh token is invalid, expired, revoked or already used")
+		f.fail(w, http.StatusBadRequest, "invalid_grant", "refresh token is invalid, expired, revoked or already used")
 		return
 	}
 	delete(f.refresh, rt)
@@ -578,7 +553,7 @@ func (f *Shopify) invalidSubject(w http.ResponseWriter, desc string) {
 	f.mu.Lock()
 	f.stats.InvalidSubject++
 	f.mu.Unlock()
-	f.fail(w, 400, "invalid_subject_token", desc)
+	f.fail(w, http.StatusBadRequest, "invalid_subject_token", desc)
 }
 
 func (f *Shopify) fail(w http.ResponseWriter, status int, code, desc string) {

@@ -107,7 +107,7 @@ func TestShopifyFakeIsStrict(t *testing.T) {
 func TestShopifyFakeExpiringRotation(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
-	f := providertest.NewShopify(providertest.WithShopifyClock(func() time.Time { return now }))
+	f := providertest.NewShopify(providertest.WithClock(func() time.Time { return now }))
 	defer f.Close()
 	path := "/" + shop + "/admin/oauth/access_token"
 	status, a := post(t, f, path, exchangeBody(f, f.SessionToken(shop, 1), offlineURN, "1"), nil)

@@ -34,7 +34,7 @@ func BenchmarkDecodeSessionToken(b *testing.B) {
 // against the fake, session-token verification included.
 func BenchmarkExchangeToken(b *testing.B) {
 	fake := providertest.NewShopify(providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(fixedClock))
+		providertest.WithClock(fixedClock))
 	defer fake.Close()
 	c, err := shopify.New(shopify.Config{APIKey: testAPIKey, APISecret: testAPISecret, Now: fixedClock,
 		InsecureShopBaseURL: fake.URL})

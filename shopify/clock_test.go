@@ -22,7 +22,7 @@ func TestOneClock(t *testing.T) {
 	laterClock := func() time.Time { return later }
 	fake := providertest.NewShopify(
 		providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(laterClock),
+		providertest.WithClock(laterClock),
 	)
 	t.Cleanup(fake.Close)
 	c, err := shopify.New(shopify.Config{

@@ -279,7 +279,7 @@ func TestRefreshExpiringToken(t *testing.T) {
 func TestRefreshWithoutExpiresIn(t *testing.T) {
 	t.Parallel()
 	fake := providertest.NewShopify(providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(fixedClock), providertest.WithShopifyRefreshWithoutExpiresIn())
+		providertest.WithClock(fixedClock), providertest.WithShopifyRefreshWithoutExpiresIn())
 	defer fake.Close()
 	c, err := shopify.New(shopify.Config{APIKey: testAPIKey, APISecret: testAPISecret, Now: fixedClock, InsecureShopBaseURL: fake.URL})
 	require.NoError(t, err)

@@ -28,7 +28,7 @@ func setup(t *testing.T, opts ...client.Option) (*providertest.Shopify, *shopify
 	t.Helper()
 	fake := providertest.NewShopify(
 		providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(fixedClock),
+		providertest.WithClock(fixedClock),
 	)
 	t.Cleanup(fake.Close)
 	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 50*time.Millisecond)}, opts...)

@@ -72,7 +72,7 @@ func newApp(t *testing.T, mc shopify.MiddlewareConfig, opts ...client.Option) *a
 	t.Helper()
 	a := &appSetup{clock: newTestClock(), store: &memStorage{}}
 	a.fake = providertest.NewShopify(providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(a.clock.Now))
+		providertest.WithClock(a.clock.Now))
 	t.Cleanup(a.fake.Close)
 	var err error
 	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 50*time.Millisecond)}, opts...)

@@ -123,7 +123,7 @@ func TestDecodeSessionTokenRejections(t *testing.T) {
 func TestDecodeSessionTokenFakeBreaks(t *testing.T) {
 	t.Parallel()
 	fake := providertest.NewShopify(providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithShopifyClock(fixedClock))
+		providertest.WithClock(fixedClock))
 	defer fake.Close()
 	c := newVerifier(t, 0)
 	cases := map[providertest.SessionTokenBreak]error{
