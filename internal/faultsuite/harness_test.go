@@ -237,10 +237,17 @@ func deadURL(t *testing.T) string {
 }
 
 // resetURL is an http:// loopback URL whose listener accepts each
-// connection, lets the client write its request (20 ms), and resets the
-// connection without reading a byte; accepted counts the connections. (A
-// reset during the TCP handshake instead is a dial error, which the client
-// rightly retries: nothing was written.)
+// connection, waits until the client's request has arrived (it reads one
+// byte of it, at most 10 s), and resets the connection without reading
+// the rest; accepted counts the connections.
+//
+// Waiting for the request's first byte is what makes the case
+// deterministic. The listener used to sleep 20 ms after Accept and reset
+// then; on a loaded machine the client's goroutine sometimes had not yet
+// checked its connect(2) result by then, saw the reset there ("dial tcp
+// …: connect: connection reset by peer", a dial error: not a byte of the
+// request written) and rightly retried on a second connection. A reset
+// during the handshake is such a dial error, and is retried by design.
 func resetURL(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -253,7 +260,8 @@ func resetURL(t *testing.T) (string, *atomic.Int64) {
 				return
 			}
 			accepted.Add(1)
-			time.Sleep(20 * time.Millisecond)
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, _ = conn.Read(make([]byte, 1))
 			if tc, ok := conn.(*net.TCPConn); ok {
 				_ = tc.SetLinger(0) // RST instead of FIN
 			}
