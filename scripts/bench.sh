@@ -12,7 +12,9 @@
 #
 # Pairs are sub-benchmarks named .../oauthx and .../x-oauth2 of the same
 # benchmark. speedup = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx
-# faster), on the medians of COUNT runs. Then ./bench/storm runs P processes
+# faster), on the medians of COUNT runs. Benchmark modules of their own
+# (bench/jwt: DecodeSessionToken beside golang-jwt v5) pair .../oauthx with
+# another baseline, named under the table. Then ./bench/storm runs P processes
 # × G goroutines calling Token() on one file-stored session through several
 # expiries, against the single-use refresh-token fake, for
 # tokenstore.TokenSource and for x/oauth2's ReuseTokenSource.
@@ -26,8 +28,12 @@ bin=$(mktemp -d)
 trap 'rm -f "$out"; rm -rf "$bin"' EXIT
 pkgs=$(grep -rl --include='*_test.go' '"x-oauth2"' . | xargs -n1 dirname | sort -u)
 for p in $pkgs; do go test -c -o "$bin/$(echo "${p#./}" | tr / _).test" "$p"; done
+# Benchmark modules of their own (comparison libraries that must not enter
+# the library's go.mod): sub-benchmarks .../oauthx and .../golang-jwt.
+mods="./bench/jwt"
+for m in $mods; do (cd "$m" && go test -c -o "$bin/$(echo "${m#./}" | tr / _).test" .); done
 for _ in $(seq "${COUNT:-5}"); do
-  for p in $pkgs; do
+  for p in $pkgs $mods; do
     (cd "$p" && "$bin/$(echo "${p#./}" | tr / _).test" -test.run '^$' -test.bench "${BENCH:-.}" -test.benchmem \
       -test.benchtime "${BENCHTIME:-1s}") | tee -a "$out" >&2
   done
@@ -43,23 +49,27 @@ gawk '
   /^Benchmark/ && / ns\/op/ {
     name=$1; sub(/-[0-9]+$/, "", name)
     n=split(name, parts, "/"); impl=parts[n]
-    if (impl != "oauthx" && impl != "x-oauth2") next
+    if (impl != "oauthx" && impl != "x-oauth2" && impl != "golang-jwt") next
     base=name; sub("/" impl "$", "", base); sub(/^Benchmark/, "", base)
     for (i=2; i<=NF; i++) {
       if ($(i+1)=="ns/op") ns[base, impl]=ns[base, impl] " " $i
       if ($(i+1)=="allocs/op") al[base, impl]=$i
       if ($(i+1)=="B/op") by[base, impl]=$i
     }
+    if (impl != "oauthx") other[base]=impl
     if (!(base in seen)) { seen[base]=1; order[++k]=base }
   }
   END {
-    printf "%-22s %11s %11s %8s %14s %14s\n", "benchmark (median)", "oauthx", "x/oauth2", "speedup", "allocs/op", "B/op"
+    printf "%-22s %11s %11s %8s %14s %14s\n", "benchmark (median)", "oauthx", "x/oauth2*", "speedup", "allocs/op", "B/op"
     for (i=1; i<=k; i++) {
       b=order[i]
-      if (!((b, "oauthx") in ns) || !((b, "x-oauth2") in ns)) continue
-      o=median(ns[b, "oauthx"]); x=median(ns[b, "x-oauth2"])
-      printf "%-22s %8.1f ns %8.1f ns %7.2fx %14s %14s\n", b, o, x, x/o, al[b, "oauthx"] " vs " al[b, "x-oauth2"], by[b, "oauthx"] " vs " by[b, "x-oauth2"]
+      y=other[b]
+      if (!((b, "oauthx") in ns) || !((b, y) in ns)) continue
+      o=median(ns[b, "oauthx"]); x=median(ns[b, y])
+      printf "%-22s %8.1f ns %8.1f ns %7.2fx %14s %14s\n", b, o, x, x/o, al[b, "oauthx"] " vs " al[b, y], by[b, "oauthx"] " vs " by[b, y]
+      if (y != "x-oauth2") foot=foot "  * " b ": the baseline is " y " doing the same checks\n"
     }
+    printf "%s", foot
   }' "$out"
 if [ "${STORM:-1}" != 0 ]; then
   echo

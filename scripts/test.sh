@@ -122,6 +122,10 @@ else
 fi
 
 if [ -z "${TEST_PACKAGES:-}" ]; then
+  # The benchmark module of its own: its test checks that the golang-jwt
+  # baseline refuses what DecodeSessionToken refuses.
+  log "bench/jwt: vet and test"
+  (cd bench/jwt && go vet ./... && go test -count=1 ./...)
   log "main job: go run ./cmd/oauthx demo"
   go run ./cmd/oauthx demo
 fi

@@ -54,6 +54,7 @@ type Client struct {
 	shops     *shopRules
 	tolerance time.Duration
 	base      *url.URL // InsecureShopBaseURL, parsed
+	verifier  *verifier
 
 	exchanges group[*client.Session]
 	refreshes group[*client.Session]
@@ -95,6 +96,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		}
 		sc.base = u
 	}
+	sc.verifier = newVerifier(cfg.APISecret, cfg.APIKey, sc.tolerance, shops)
 	cfg.Scopes = append([]string(nil), cfg.Scopes...)
 	cfg.ShopDomains = append([]string(nil), cfg.ShopDomains...)
 	sc.cfg = cfg

@@ -1,9 +1,11 @@
 package shopify_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -36,6 +38,10 @@ func FuzzDecodeSessionToken(f *testing.F) {
 	f.Add("", `{"iss":"https://a.myshopify.com/admin","dest":"https://a.myshopify.com:1","aud":"`+testAPIKey+`","exp":1800000030}`)
 	f.Add("", `{"iss":"https://A.myshopify.com/admin/","dest":"https://a.myshopify.com/","aud":"`+testAPIKey+`","exp":1800000030}`)
 	f.Add("", `{"exp":1e400}`)
+	f.Add("", `{"iss":"https://a.myshopify.com/admin","dest":"https://a.myshopify.com","aud":"`+testAPIKey+`","exp":"1800000030"}`)
+	f.Add("", `{"iss":"https://a.myshopify.com/admin","dest":"https://a.myshopify.com","aud":"`+testAPIKey+`","exp":1800000030,"exp":1}`)
+	f.Add("", `{"iss":"https://a.myshopify.com/admin","dest":"https://a.myshopify.com","aud":"\u0073`+testAPIKey[1:]+`","exp":18e8,"iat":"1"}`)
+	f.Add("", `{"iss":"https://a.myshopify.com/admin","dest":"https://a.myshopify.com","aud":"`+testAPIKey+`","exp":1800000030,"x":[{"y":[]}]} `)
 	f.Add("eyJhbGciOiJub25lIn0.e30.", "")
 	f.Add("a.b.c", "")
 	f.Add(strings.Repeat(".", 100), "")
@@ -64,6 +70,9 @@ func FuzzDecodeSessionToken(f *testing.F) {
 		if claims.Audience != testAPIKey {
 			t.Fatalf("accepted aud %q", claims.Audience)
 		}
+		if payload != "" {
+			checkAcceptedPayload(t, payload)
+		}
 		if !fixedNow.Before(claims.ExpiresAt.Add(shopify.DefaultClockTolerance)) {
 			t.Fatalf("accepted an expired token")
 		}
@@ -71,4 +80,27 @@ func FuzzDecodeSessionToken(f *testing.F) {
 			t.Fatalf("accepted a token not yet valid")
 		}
 	})
+}
+
+// checkAcceptedPayload is encoding/json's opinion of a payload the
+// verifier accepted: one JSON object, aud a string, exp a number, nbf and
+// iat numbers when present.
+func checkAcceptedPayload(t *testing.T, payload string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader([]byte(payload)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		t.Fatalf("accepted a payload encoding/json refuses: %v", err)
+	}
+	if _, ok := m["aud"].(string); !ok {
+		t.Fatalf("accepted aud of type %T", m["aud"])
+	}
+	for _, k := range []string{"exp", "nbf", "iat"} {
+		if v, present := m[k]; present || k == "exp" {
+			if _, ok := v.(json.Number); !ok {
+				t.Fatalf("accepted %s of type %T", k, v)
+			}
+		}
+	}
 }

@@ -170,7 +170,7 @@ func TestDecodeSessionTokenTolerance(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func TestDecodeSessionTokenExtraDomainAndAudienceArray(t *testing.T) {
+func TestDecodeSessionTokenExtraDomainAndCase(t *testing.T) {
 	t.Parallel()
 	c := newVerifier(t, 0)
 	tok := mutate(func(f *providertest.SessionTokenFields) {
@@ -188,8 +188,8 @@ func TestDecodeSessionTokenExtraDomainAndAudienceArray(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "shop1.example-shops.test", got)
 
-	// aud as a one-element array, upper-case host in dest.
-	payload := fmt.Sprintf(`{"iss":"https://%s/admin","dest":"https://TEST-SHOP.myshopify.com","aud":[%q],"sub":"1","exp":%d}`,
+	// Upper-case host in dest.
+	payload := fmt.Sprintf(`{"iss":"https://%s/admin","dest":"https://TEST-SHOP.myshopify.com","aud":%q,"sub":"1","exp":%d}`,
 		testShop, testAPIKey, fixedNow.Add(time.Minute).Unix())
 	tok = signRaw(`{"alg":"HS256","typ":"JWT"}`, payload)
 	claims, err = c.DecodeSessionToken(tok)

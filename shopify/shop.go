@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -22,10 +21,10 @@ var ErrInvalidShop = errors.New("shopify: invalid shop domain")
 // maxShopLen bounds the input: a DNS name is at most 253 characters.
 const maxShopLen = 255
 
-// shopRules validates shop domains against a set of domains.
+// shopRules validates shop domains against a set of domains, byte by byte
+// (no regular expression: it runs on every embedded-app request).
 type shopRules struct {
-	host  *regexp.Regexp // NAME.DOMAIN with optional trailing slashes
-	admin *regexp.Regexp // admin.DOMAIN/store/NAME
+	domains []string
 }
 
 func newShopRules(extra []string) (*shopRules, error) {
@@ -36,17 +35,7 @@ func newShopRules(extra []string) (*shopRules, error) {
 		}
 		domains = append(domains, d)
 	}
-	quoted := make([]string, len(domains))
-	for i, d := range domains {
-		quoted[i] = regexp.QuoteMeta(d)
-	}
-	alt := strings.Join(quoted, "|")
-	return &shopRules{
-		// The exact rules of Shopify's libraries. Go's $ matches only at the
-		// very end of the text (no (?m)): "shop.myshopify.com\n" fails.
-		host:  regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-_]*\.(` + alt + `)/*$`),
-		admin: regexp.MustCompile(`^admin\.(` + alt + `)/store/([a-zA-Z0-9][a-zA-Z0-9-_]*)$`),
-	}, nil
+	return &shopRules{domains: domains}, nil
 }
 
 // defaultRules are the rules of SanitizeShop. They are immutable.
@@ -75,6 +64,59 @@ func validDomain(d string) bool {
 	return true
 }
 
+// validShopName is Shopify's [a-zA-Z0-9][a-zA-Z0-9-_]*.
+func validShopName(s string) bool {
+	if s == "" || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// known reports whether d is one of the accepted domains, exactly (the
+// domain part is case-sensitive, as in Shopify's libraries).
+func (r *shopRules) known(d string) bool {
+	for _, k := range r.domains {
+		if d == k {
+			return true
+		}
+	}
+	return false
+}
+
+// host reports whether h is NAME.DOMAIN under an accepted domain, with no
+// trailing slash: the check of a host taken from a URL.
+func (r *shopRules) host(h string) bool {
+	name, domain, ok := strings.Cut(h, ".")
+	return ok && validShopName(name) && r.known(domain)
+}
+
+// admin maps Shopify's admin URL form admin.{domain}/store/NAME to the
+// shop NAME.{domain} (NAME.myshopify.com for admin.shopify.com), as
+// Shopify's libraries do.
+func (r *shopRules) admin(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "admin.")
+	if !ok {
+		return "", false
+	}
+	domain, name, ok := strings.Cut(rest, "/store/")
+	if !ok || !r.known(domain) || !validShopName(name) {
+		return "", false
+	}
+	if domain == "shopify.com" {
+		domain = "myshopify.com"
+	}
+	return strings.ToLower(name) + "." + domain, true
+}
+
 func (r *shopRules) sanitize(shop string) (string, error) {
 	if shop == "" {
 		return "", &ShopError{Reason: "empty"}
@@ -82,15 +124,13 @@ func (r *shopRules) sanitize(shop string) (string, error) {
 	if len(shop) > maxShopLen {
 		return "", &ShopError{Reason: "longer than " + strconv.Itoa(maxShopLen) + " characters", Input: shop}
 	}
-	if m := r.admin.FindStringSubmatch(shop); m != nil {
-		// admin.shopify.com/store/NAME is the new admin URL of
-		// NAME.myshopify.com, whatever admin domain it came under.
-		return strings.ToLower(m[2]) + ".myshopify.com", nil
+	if s, ok := r.admin(shop); ok {
+		return s, nil
 	}
-	if !r.host.MatchString(shop) {
-		return "", &ShopError{Reason: "not NAME.DOMAIN under an accepted shop domain", Input: shop}
+	if h := strings.TrimRight(shop, "/"); r.host(h) {
+		return strings.ToLower(h), nil
 	}
-	return strings.ToLower(strings.TrimRight(shop, "/")), nil
+	return "", &ShopError{Reason: "not NAME.DOMAIN under an accepted shop domain", Input: shop}
 }
 
 // SanitizeShop validates a shop domain and returns it normalized: lowercase,
@@ -98,10 +138,11 @@ func (r *shopRules) sanitize(shop string) (string, error) {
 //
 //	^[a-zA-Z0-9][a-zA-Z0-9-_]*\.(myshopify\.com|shopify\.com|myshopify\.io|shop\.dev)/*$
 //
-// and the admin URL form admin.shopify.com/store/NAME, which becomes
-// NAME.myshopify.com. No scheme, port, user info, path, query, IP address,
-// percent-encoding or non-ASCII character gets through. Inputs longer than
-// 255 bytes are refused before matching.
+// and the admin URL form admin.{domain}/store/NAME, which becomes
+// NAME.{domain} (NAME.myshopify.com for admin.shopify.com). No scheme,
+// port, user info, path, query, IP address, percent-encoding or non-ASCII
+// character gets through. Inputs longer than 255 bytes are refused before
+// matching. The check is plain byte comparisons, no regular expression.
 //
 // Anything refused is an error matching ErrInvalidShop. A Client built with
 // Config.ShopDomains also accepts those domains: use Client.SanitizeShop.

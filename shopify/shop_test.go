@@ -25,7 +25,9 @@ func TestSanitizeShopAccepts(t *testing.T) {
 		"0shop.myshopify.com":                "0shop.myshopify.com",
 		"admin.shopify.com/store/my-shop":    "my-shop.myshopify.com",
 		"admin.shopify.com/store/My_Shop":    "my_shop.myshopify.com",
-		"admin.myshopify.io/store/dev-store": "dev-store.myshopify.com",
+		"admin.myshopify.io/store/dev-store": "dev-store.myshopify.io",
+		"admin.shop.dev/store/Local":         "local.shop.dev",
+		"admin.myshopify.com/store/x":        "x.myshopify.com",
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {
