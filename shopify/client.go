@@ -31,6 +31,10 @@ type Config struct {
 	// ClockTolerance is how far a session token's exp and nbf may be off.
 	// Zero means DefaultClockTolerance (10 s); a negative value means none.
 	ClockTolerance time.Duration
+	// TimestampTolerance is how far the timestamp of an app-proxy request
+	// or an OAuth callback may be from now, either way. Zero means
+	// DefaultTimestampTolerance (90 s); a negative value is an error.
+	TimestampTolerance time.Duration
 	// ShopDomains are domains accepted for shops in addition to
 	// DefaultShopDomains, e.g. a custom domain of a Shopify Plus test
 	// environment. Each must be a lowercase domain name.
@@ -71,6 +75,9 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	}
 	if cfg.APISecret == "" {
 		return nil, errors.New("shopify: Config.APISecret is required")
+	}
+	if cfg.TimestampTolerance < 0 {
+		return nil, errors.New("shopify: Config.TimestampTolerance must not be negative")
 	}
 	shops, err := newShopRules(cfg.ShopDomains)
 	if err != nil {

@@ -3,7 +3,7 @@
 // offline access tokens, expiring offline tokens with refresh and
 // migration, the authorization-code grant, shop-domain validation, an
 // embedded-app middleware for net/http, an Admin API transport, and
-// webhook verification.
+// verification of webhooks and app-proxy requests.
 //
 // It is built to be safer than a port of the official JS library:
 //
@@ -18,6 +18,10 @@
 //     official one returns any, "evil.com" included), and a request mixing
 //     the X-Shopify-* and shopify-* header sets or repeating a header is
 //     refused.
+//   - App-proxy and OAuth-callback signatures ([Client.VerifyAppProxy],
+//     [Client.VerifyCallback]) need an integer timestamp within 90 s
+//     (13.1 of the official library accepted a non-numeric one) and
+//     refuse repeated signature, shop, timestamp and hmac parameters.
 //   - No error text contains a session token, access token, refresh token or
 //     the app secret.
 //   - Concurrent exchanges of one session token share one request, and the

@@ -46,7 +46,7 @@ func TestREADMESnippetsCompile(t *testing.T) {
 		require.NotEmpty(t, body, "%s has no %s", file, fn)
 		assert.Equal(t, body, block, "README snippet %s differs from %s in %s", fn, fn, file)
 	}
-	for _, fn := range []string{"ExampleClient_WebhookHandler"} {
+	for _, fn := range []string{"ExampleClient_WebhookHandler", "ExampleClient_VerifyAppProxy"} {
 		assert.True(t, found[fn], "README has no snippet of %s", fn)
 	}
 }
