@@ -123,4 +123,3 @@ func formEncode(b *strings.Builder, s string) {
 func callbackError(reason error, detail string) error {
 	return &RequestError{Kind: ErrInvalidCallback, Reason: reason, Detail: detail}
 }
-
