@@ -3,8 +3,6 @@ package tokenstore
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,38 +27,41 @@ const DefaultRefreshTimeout = 2 * time.Minute
 // The fast path, a cached session that is not near expiry, is one atomic
 // load and a clock read: no lock, no allocation. With the default clock
 // that read is of the monotonic clock, checked against the wall clock
-// at least once a second. Otherwise:
-//
-//  1. one goroutine of the process goes on (single flight); the others
-//     wait for its result;
-//  2. it loads the session from the store: another process may already
-//     have refreshed it;
-//  3. if it still needs a refresh, it takes the store's cross-process
-//     Lock, loads again, and refreshes only if the stored session still
-//     needs it;
-//  4. it saves the rotated session before anyone is handed the new
-//     access token, then unlocks.
+// at least once a second. Otherwise TokenSource runs the refresh
+// protocol of Refresher (see its steps) with RefreshWith(c) and
+// FreshFor(WithEarlyExpiry): single flight in the process, waiters in
+// other processes polling the store, the store's fenced lock, re-read,
+// refresh, compare-and-set save before anyone is handed the new token.
 //
 // A refresh answered with client.ErrReauthorize (the grant is dead)
-// deletes the session from the store: the user must authorize again. The
-// error reaches the caller and matches client.ErrReauthorize with
-// errors.Is. (If the stored session was replaced while the refresh was in
-// flight, by a new login saved without the lock, the replacement is kept
-// and handed out instead.) A refresh whose result cannot be saved returns a *SaveError.
+// deletes the session from the store, only if it is still the one that
+// was refreshed: the user must authorize again, and the error matches
+// client.ErrReauthorize. (If the stored session was replaced while the
+// refresh was in flight, by a new login, the replacement is kept and
+// handed out instead.)
+//
+// A refresh whose result cannot be saved does not lose the session: the
+// new tokens are handed out (Token returns them with a nil error), kept
+// in memory, and refreshed from when they near expiry — the stored
+// session's spent refresh token is never sent again by this
+// TokenSource. The save is retried by the first call at least a second
+// (on the TokenSource's clock) after each failure, and Unsaved reports
+// the pending *SaveError meanwhile. Until it succeeds other processes
+// still read the old session, and a process that exits meanwhile loses
+// the new tokens.
 //
 // A session with a zero Expiry never expires and is never refreshed.
 type TokenSource struct {
-	store  Store
-	client *client.Client
-	id     string
-	cfg    tsConfig
+	id      string
+	cfg     tsConfig
+	r       *Refresher
+	initErr error
 
 	cur atomic.Pointer[cached]
 	// base anchors monotonic deadlines (default clock only).
 	base time.Time
 
-	mu     sync.Mutex
-	flight *flight
+	flights flightGroup[*cached]
 }
 
 // cached is an immutable snapshot: the session, its oauth2 form built
@@ -81,14 +82,12 @@ type cached struct {
 // before it compares the wall clock with the session's expiry again.
 const recheckEvery = time.Second
 
+// saveRetryEvery is how soon after a failed save of a refreshed session
+// the next call retries it.
+const saveRetryEvery = time.Second
+
 func (c *cached) fresh(now time.Time) bool {
 	return c.refreshAt.IsZero() || now.Before(c.refreshAt)
-}
-
-type flight struct {
-	done chan struct{}
-	c    *cached
-	err  error
 }
 
 type tsConfig struct {
@@ -139,7 +138,9 @@ func WithRefreshTimeout(d time.Duration) TokenSourceOption {
 }
 
 // NewTokenSource returns a TokenSource for the session stored under id,
-// refreshing it with c. Nothing is loaded until the first call.
+// refreshing it with c. Nothing is loaded until the first call. A nil st
+// or c makes every call fail with an error matching
+// client.ErrInvalidRequest.
 func NewTokenSource(st Store, c *client.Client, id string, opts ...TokenSourceOption) *TokenSource {
 	cfg := tsConfig{early: DefaultEarlyExpiry, now: time.Now, timeout: DefaultRefreshTimeout}
 	for _, o := range opts {
@@ -147,7 +148,20 @@ func NewTokenSource(st Store, c *client.Client, id string, opts ...TokenSourceOp
 			o(&cfg)
 		}
 	}
-	return &TokenSource{store: st, client: c, id: id, cfg: cfg, base: time.Now()}
+	ts := &TokenSource{id: id, cfg: cfg, base: time.Now()}
+	if c == nil {
+		ts.initErr = invalidOption("NewTokenSource: nil *client.Client")
+		return ts
+	}
+	ropts := []RefresherOption{
+		WithFreshness(FreshFor(cfg.early)),
+		WithRefresherClock(func() time.Time { return ts.cfg.now() }),
+	}
+	if cfg.hook != nil {
+		ropts = append(ropts, WithRenewed(cfg.hook))
+	}
+	ts.r, ts.initErr = NewRefresher(st, RefreshWith(c), ropts...)
+	return ts
 }
 
 // fast returns the cached session if it needs no refresh: an atomic load
@@ -199,170 +213,81 @@ func (ts *TokenSource) Session(ctx context.Context) (*client.Session, error) {
 	return c.sess.Clone(), nil
 }
 
+// Unsaved returns the *SaveError of a refreshed session the store has
+// not accepted yet (its tokens are the ones handed out), or nil.
+func (ts *TokenSource) Unsaved() error {
+	if ts.r == nil {
+		return nil
+	}
+	return ts.r.Unsaved(ts.id)
+}
+
 // Forget drops the cached session, so the next call reads the store
-// again (after a logout elsewhere, say).
+// again (after a logout elsewhere, say). A refreshed session that could
+// not be saved yet is not forgotten: it is the only live one.
 func (ts *TokenSource) Forget() { ts.cur.Store(nil) }
 
 // slow runs the single flight: one goroutine works, the others wait for
-// its result. A waiter whose leader gave up because of the leader's own
-// context tries again as leader.
+// its result.
 func (ts *TokenSource) slow(ctx context.Context) (*cached, error) {
-	for {
-		ts.mu.Lock()
-		if c := ts.fast(); c != nil {
-			ts.mu.Unlock()
-			return c, nil
-		}
-		if c := ts.cur.Load(); c != nil && c.fresh(ts.cfg.now()) {
-			// Only the monotonic deadline passed: re-arm it.
-			c = ts.snapshot(c.sess)
-			ts.cur.Store(c)
-			ts.mu.Unlock()
-			return c, nil
-		}
-		if f := ts.flight; f != nil {
-			ts.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
-				continue
-			}
-			return f.c, f.err
-		}
-		f := &flight{done: make(chan struct{})}
-		ts.flight = f
-		ts.mu.Unlock()
-
-		f.c, f.err = ts.refresh(ctx)
-		ts.mu.Lock()
-		ts.flight = nil
-		if f.c != nil {
-			ts.cur.Store(f.c)
-		}
-		ts.mu.Unlock()
-		close(f.done)
-		return f.c, f.err
+	if ts.initErr != nil {
+		return nil, ts.initErr
 	}
+	c, _, err := ts.flights.do(ctx, "", ts.renew)
+	return c, err
 }
 
-func isContextErr(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-func (ts *TokenSource) snapshot(s *client.Session) *cached {
-	c := &cached{sess: s, tok: s.Token()}
-	if !s.NeverExpires() {
-		early := ts.cfg.early
-		if !s.IssuedAt.IsZero() && s.Expiry.After(s.IssuedAt) {
-			early = min(early, s.Expiry.Sub(s.IssuedAt)/2)
-		}
-		c.refreshAt = s.Expiry.Add(-early)
-		left := c.refreshAt.Sub(ts.cfg.now())
-		c.monoDeadline = time.Since(ts.base) + min(max(left, 0), recheckEvery)
-	}
-	return c
-}
-
-// refresh is the leader's work.
-func (ts *TokenSource) refresh(ctx context.Context) (*cached, error) {
-	// A plain load first: another process may have refreshed already, and
-	// then no lock is needed.
-	s, err := ts.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if c := ts.snapshot(s); c.fresh(ts.cfg.now()) {
+// renew is the single flight's work: re-arm a snapshot whose monotonic
+// deadline passed while the wall clock says it is still fresh, or renew
+// through the Refresher.
+func (ts *TokenSource) renew(ctx context.Context) (*cached, error) {
+	if c := ts.fast(); c != nil {
 		return c, nil
 	}
-
-	lockedUnlock, err := ts.store.Lock(ctx, ts.id)
-	if err != nil {
-		return nil, fmt.Errorf("tokenstore: lock session %s: %w", quote(ts.id), err)
+	if c := ts.cur.Load(); c != nil && c.fresh(ts.cfg.now()) {
+		c = ts.rearm(c)
+		ts.cur.Store(c)
+		return c, nil
 	}
-	var once sync.Once
-	unlock := func() { once.Do(func() { _ = lockedUnlock() }) } // a lost lease after our Save changes nothing
-	defer unlock()
-
-	s, err = ts.load(ctx)
-	if err != nil {
+	s, err := ts.r.Renew(ctx, ts.id)
+	var se *SaveError
+	switch {
+	case errors.As(err, &se) && s != nil:
+		// Live but unsaved: hand it out, retry the save soon.
+		c := ts.snapshot(s, true)
+		ts.cur.Store(c)
+		return c, nil
+	case err != nil:
+		if errors.Is(err, ErrNotFound) || errors.Is(err, client.ErrReauthorize) {
+			ts.cur.Store(nil)
+		}
 		return nil, err
 	}
-	if c := ts.snapshot(s); c.fresh(ts.cfg.now()) {
-		return c, nil // refreshed by another process while we waited
-	}
-	ns, err := ts.refreshStored(ctx, s)
-	if errors.Is(err, client.ErrReauthorize) {
-		return ts.endSession(ctx, s, err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := ts.store.Save(ctx, ns); err != nil {
-		// The rotated refresh token exists only in ns now.
-		return nil, &SaveError{ID: ts.id, Session: ns, Err: err}
-	}
-	c := ts.snapshot(ns)
-	if ts.cfg.hook != nil {
-		unlock()
-		ts.cfg.hook(ctx, ns.Clone())
-	}
+	c := ts.snapshot(s, false)
+	ts.cur.Store(c)
 	return c, nil
 }
 
-func (ts *TokenSource) load(ctx context.Context) (*client.Session, error) {
-	s, err := ts.store.Load(ctx, ts.id)
-	if err != nil {
-		ts.cur.Store(nil)
-		return nil, err
+// snapshot caches s. An unsaved session is due again saveRetryEvery from
+// now, so the next call retries its save.
+func (ts *TokenSource) snapshot(s *client.Session, unsaved bool) *cached {
+	c := &cached{sess: s, tok: s.Token(), refreshAt: renewAt(s, ts.cfg.early)}
+	if unsaved {
+		retry := ts.cfg.now().Add(saveRetryEvery)
+		if c.refreshAt.IsZero() || retry.Before(c.refreshAt) {
+			c.refreshAt = retry
+		}
 	}
-	return s, nil
+	return ts.rearm(c)
 }
 
-// refreshStored sends the refresh and handles a dead grant.
-func (ts *TokenSource) refreshStored(ctx context.Context, s *client.Session) (*client.Session, error) {
-	now := ts.cfg.now()
-	var ns *client.Session
-	var err error
-	if s.RefreshToken != "" && !s.CanRefresh(now) {
-		err = &client.Error{Provider: s.Provider, Kind: client.ErrReauthorize, Description: "refresh token expired at " + s.RefreshExpiry.UTC().Format(time.RFC3339)}
-	} else {
-		ns, err = ts.client.Refresh(ctx, s)
+// rearm returns c with its monotonic deadline set from now.
+func (ts *TokenSource) rearm(c *cached) *cached {
+	if c.refreshAt.IsZero() {
+		return c
 	}
-	if err != nil {
-		if errors.Is(err, client.ErrReauthorize) {
-			return nil, err // endSession wraps it
-		}
-		return nil, fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), err)
-	}
-	ns.ID = ts.id
-	return ns, nil
-}
-
-// endSession handles a dead grant: it deletes the stored session, unless
-// someone replaced it while the refresh was in flight (a new login saved
-// without taking the lock), in which case the replacement is kept and,
-// if it is fresh, handed out.
-func (ts *TokenSource) endSession(ctx context.Context, dead *client.Session, cause error) (*cached, error) {
-	ts.cur.Store(nil)
-	cur, err := ts.store.Load(ctx, ts.id)
-	if err == nil && (cur.RefreshToken != dead.RefreshToken || cur.AccessToken != dead.AccessToken) {
-		if c := ts.snapshot(cur); c.fresh(ts.cfg.now()) {
-			return c, nil
-		}
-		return nil, fmt.Errorf("tokenstore: refresh session %s (replaced meanwhile; try again): %w", quote(ts.id), cause)
-	}
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, errors.Join(
-			fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), cause),
-			fmt.Errorf("tokenstore: could not re-read the dead session: %w", err))
-	}
-	if derr := ts.store.Delete(ctx, ts.id); derr != nil {
-		return nil, errors.Join(
-			fmt.Errorf("tokenstore: refresh session %s: %w", quote(ts.id), cause),
-			fmt.Errorf("tokenstore: could not delete the dead session: %w", derr))
-	}
-	return nil, fmt.Errorf("tokenstore: refresh session %s (session deleted, authorize again): %w", quote(ts.id), cause)
+	left := c.refreshAt.Sub(ts.cfg.now())
+	n := *c
+	n.monoDeadline = time.Since(ts.base) + min(max(left, 0), recheckEvery)
+	return &n
 }

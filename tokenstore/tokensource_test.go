@@ -2,7 +2,6 @@ package tokenstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/oauthx/oauthx/providers"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
 
 // clock is a controllable clock: real time plus an offset.
@@ -235,39 +235,55 @@ func TestTokenSourceTransientFailureKeepsSession(t *testing.T) {
 	require.True(t, f.g.AccessTokenValid(tok.AccessToken))
 }
 
-// failingSave is a store whose Save fails after the initial one.
-type failingSave struct {
-	tokenstore.Store
-	fail atomic.Bool
-}
-
-func (s *failingSave) Save(ctx context.Context, sess *client.Session) error {
-	if s.fail.Load() {
-		return errors.New("disk full")
-	}
-	return s.Store.Save(ctx, sess)
-}
-
-func TestTokenSourceFailedSaveIsAnError(t *testing.T) {
+// TestTokenSourceSaveFailureKeepsHandingOut: the store refuses the
+// refreshed session twice. Token keeps handing out the live token, the
+// save is retried a second later (on the TokenSource's clock), the spent
+// refresh token is never sent again, and the session ends up saved.
+func TestTokenSourceSaveFailureKeepsHandingOut(t *testing.T) {
 	t.Parallel()
-	st := &failingSave{Store: tokenstore.NewMemory()}
+	st := &storetest.FlakyStore{Store: tokenstore.NewMemory()}
 	f := setup(t, st)
-	st.fail.Store(true)
 	ts := f.source()
 	f.clk.advance(2 * time.Hour)
+	st.FailWrites.Store(2)
 	tok, err := ts.Token()
-	require.Nil(t, tok, "a token whose refresh was not saved is not handed out")
+	require.NoError(t, err, "the live token is handed out although its save failed")
+	require.NotEqual(t, f.first.AccessToken, tok.AccessToken)
+	require.True(t, f.g.AccessTokenValid(tok.AccessToken))
 	var se *tokenstore.SaveError
-	require.ErrorAs(t, err, &se)
-	require.EqualError(t, se.Err, "disk full")
-	require.Equal(t, 1, f.server().Refreshes)
-	require.NotEqual(t, f.first.RefreshToken, se.Session.RefreshToken, "the rotated session is recoverable from the error")
-	require.True(t, f.g.AccessTokenValid(se.Session.AccessToken))
+	require.ErrorAs(t, ts.Unsaved(), &se)
+	require.Equal(t, tok.AccessToken, se.Session.AccessToken, "the unsaved session is the one handed out")
 	for _, verb := range []string{"%v", "%+v", "%s"} {
-		msg := fmt.Sprintf(verb, err)
+		msg := fmt.Sprintf(verb, ts.Unsaved())
 		require.NotContains(t, msg, se.Session.RefreshToken)
 		require.NotContains(t, msg, se.Session.AccessToken)
 	}
+	again, err := ts.Token()
+	require.NoError(t, err)
+	require.Same(t, tok, again, "within the retry interval: the cached token, no store call")
+	require.Equal(t, int32(1), st.FailWrites.Load())
+
+	f.clk.advance(1500 * time.Millisecond) // the retry fails too
+	again, err = ts.Token()
+	require.NoError(t, err)
+	require.Equal(t, tok.AccessToken, again.AccessToken)
+	require.Error(t, ts.Unsaved())
+	stored, err := st.Load(f.ctx, "s")
+	require.NoError(t, err)
+	require.Equal(t, f.first.AccessToken, stored.AccessToken, "not saved yet")
+
+	f.clk.advance(1500 * time.Millisecond) // the store is back
+	again, err = ts.Token()
+	require.NoError(t, err)
+	require.Equal(t, tok.AccessToken, again.AccessToken)
+	require.NoError(t, ts.Unsaved())
+	stored, err = st.Load(f.ctx, "s")
+	require.NoError(t, err)
+	require.Equal(t, tok.AccessToken, stored.AccessToken, "saved later")
+	stats := f.server()
+	require.Equal(t, 1, stats.Refreshes)
+	require.Zero(t, stats.ReusedRefreshTokens, "the spent refresh token was never sent again")
+	require.Zero(t, stats.Rejected)
 }
 
 func TestTokenSourceSeesOtherRefresher(t *testing.T) {
@@ -345,31 +361,6 @@ func TestTokenSourceLockTimeout(t *testing.T) {
 	_, err = ts.Session(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Equal(t, 0, f.server().Refreshes)
-}
-
-func TestTokenSourceDefaultClock(t *testing.T) {
-	t.Parallel()
-	// With the default clock the fast path reads the monotonic clock and
-	// rechecks the wall clock every second.
-	f := setup(t, tokenstore.NewMemory())
-	s := f.first.Clone()
-	now := time.Now()
-	s.IssuedAt, s.Expiry = now.Add(-time.Hour), now.Add(2500*time.Millisecond)
-	require.NoError(t, f.st.Save(f.ctx, s))
-	ts := tokenstore.NewTokenSource(f.st, f.c, "s", tokenstore.WithEarlyExpiry(time.Second)) // due at now+1.5s
-	tok, err := ts.Token()
-	require.NoError(t, err)
-	require.Equal(t, s.AccessToken, tok.AccessToken)
-	time.Sleep(time.Until(now.Add(1100 * time.Millisecond))) // past the one-second recheck, before due
-	tok, err = ts.Token()
-	require.NoError(t, err)
-	require.Equal(t, s.AccessToken, tok.AccessToken)
-	require.Equal(t, 0, f.server().Refreshes)
-	time.Sleep(time.Until(now.Add(1600 * time.Millisecond))) // due
-	tok, err = ts.Token()
-	require.NoError(t, err)
-	require.NotEqual(t, s.AccessToken, tok.AccessToken)
-	require.Equal(t, 1, f.server().Refreshes)
 }
 
 func TestTokenSourceReauthorizeKeepsReplacedSession(t *testing.T) {

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
@@ -28,9 +29,30 @@ func (c *cli) clientsFor(s *client.Session, secret string) (*clients, error) {
 	return newClients(target{meta: m, secret: secret})
 }
 
-// cmdRefresh refreshes a stored session now, under the store's lock, and
-// saves the result before printing anything. A dead grant deletes the
-// session, as tokenstore.TokenSource does.
+// refresher returns the refresh protocol (tokenstore.Refresher) for a
+// stored session s, refreshing with the clients rebuilt from its
+// metadata, and whether the session it returns was refreshed by this
+// call (rather than by another process meanwhile).
+func (c *cli) refresher(st tokenstore.Store, s *client.Session, secret string, fresh tokenstore.Freshness) (*tokenstore.Refresher, *clients, *atomic.Bool, error) {
+	cl, err := c.clientsFor(s, secret)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var renewed atomic.Bool
+	r, err := tokenstore.NewRefresher(st, tokenstore.RefreshWith(cl.tokens), tokenstore.WithFreshness(fresh),
+		tokenstore.WithRenewed(func(context.Context, *client.Session) { renewed.Store(true) }))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return r, cl, &renewed, nil
+}
+
+// cmdRefresh refreshes a stored session now through the refresh protocol
+// the library uses (tokenstore.Refresher: lock, re-read, fenced
+// refresh, compare-and-set save) and saves the result before printing
+// anything. If another process refreshed the session or a login replaced
+// it meanwhile, that session is kept and shown instead. A dead grant
+// deletes the session, only if it is still the one refreshed.
 func cmdRefresh(c *cli, args []string) error {
 	fs := c.flagSet("refresh", "<name> [flags]")
 	name, st, closeStore, err := c.namedStore(fs, "refresh", args)
@@ -38,11 +60,6 @@ func cmdRefresh(c *cli, args []string) error {
 		return err
 	}
 	defer closeStore()
-	unlock, err := st.Lock(c.ctx, name)
-	if err != nil {
-		return fmt.Errorf("locking session %q: %w", name, err)
-	}
-	defer func() { _ = unlock() }()
 	s, err := st.Load(c.ctx, name)
 	if err != nil {
 		return err
@@ -58,23 +75,20 @@ func cmdRefresh(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := c.clientsFor(s, secret)
+	// Fresh means "not the session we were asked to refresh": refresh
+	// now, unless someone else already replaced it.
+	notLoaded := func(cur *client.Session, _ time.Time) bool { return !tokenstore.SameSession(cur, s) }
+	r, cl, renewed, err := c.refresher(st, s, secret, notLoaded)
 	if err != nil {
 		return err
 	}
-	ns, err := cl.tokens.Refresh(c.ctx, s)
-	if errors.Is(err, client.ErrReauthorize) {
-		if derr := st.Delete(c.ctx, name); derr != nil {
-			return errors.Join(err, fmt.Errorf("deleting the dead session: %w", derr))
-		}
-		return fmt.Errorf("%w (session %q deleted)", err, name)
-	}
+	ns, err := r.Renew(c.ctx, name)
 	if err != nil {
-		return err
+		return err // a *tokenstore.SaveError carries the unsaved session
 	}
-	ns.ID = name
-	if err := st.Save(c.ctx, ns); err != nil {
-		return &tokenstore.SaveError{ID: name, Session: ns, Err: err}
+	verb := "refreshed; saved"
+	if !renewed.Load() {
+		verb = "replaced by another process meanwhile; stored"
 	}
-	return c.saved("refreshed; saved", ns, cl.plain.Now())
+	return c.saved(verb, ns, cl.plain.Now())
 }

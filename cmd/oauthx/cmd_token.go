@@ -10,7 +10,10 @@ import (
 
 // cmdToken prints a valid access token of a stored session followed by a
 // newline, and nothing else on stdout, refreshing the session first
-// through tokenstore.TokenSource if it is near expiry:
+// through the library's refresh protocol (tokenstore.Refresher, with
+// TokenSource's default margin) if it is near expiry. A refresh whose
+// save failed is an error (*tokenstore.SaveError): this process is about
+// to exit, so the unsaved session would be lost silently otherwise.
 //
 //	curl -H "Authorization: Bearer $(oauthx token finch)" …
 func cmdToken(c *cli, args []string) error {
@@ -36,11 +39,11 @@ func cmdToken(c *cli, args []string) error {
 	case secret == "":
 		return usagef("session %q needs a refresh, which needs the client secret: set %s or pass --client-secret-stdin", name, envClientSecret)
 	default:
-		cl, err := c.clientsFor(s, secret)
+		r, _, _, err := c.refresher(st, s, secret, tokenstore.FreshFor(tokenstore.DefaultEarlyExpiry))
 		if err != nil {
 			return err
 		}
-		if s, err = tokenstore.NewTokenSource(st, cl.tokens, name).Session(c.ctx); err != nil {
+		if s, err = r.Renew(c.ctx, name); err != nil {
 			return err
 		}
 	}

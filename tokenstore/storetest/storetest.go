@@ -64,11 +64,16 @@ func Equal(t testing.TB, want, got *client.Session) {
 	require.Equal(t, w.Extra, g.Extra)
 }
 
-// Run runs the conformance suite. newStore returns a store with no
-// sessions, isolated from the stores of other calls (a fresh directory, a
-// unique key prefix, a unique keyring service); subtests run in parallel.
+// Run runs the conformance suite, the refresh-protocol suite
+// (RunRefresh) included. newStore returns a store with no sessions,
+// isolated from the stores of other calls (a fresh directory, a unique
+// key prefix, a unique keyring service); subtests run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) tokenstore.Store) {
 	t.Helper()
+	t.Run("Refresh", func(t *testing.T) {
+		t.Parallel()
+		RunRefresh(t, newStore)
+	})
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T, st tokenstore.Store)
