@@ -67,7 +67,8 @@ func (c *Client) ExchangeCode(ctx context.Context, code string, opts ...Exchange
 }
 
 // Refresh uses s's refresh token (RFC 6749 §6) and returns the new Session.
-// s is not modified. A provider that does not rotate refresh tokens keeps
+// s is not modified. A session from ClientCredentials without a refresh
+// token is renewed by a new client credentials grant instead. A provider that does not rotate refresh tokens keeps
 // s's refresh token, id_token, ID and Subject in the result.
 //
 // A rotating refresh token is single-use: persist the result before using
@@ -77,6 +78,9 @@ func (c *Client) Refresh(ctx context.Context, s *Session, opts ...ExchangeOption
 		return nil, c.invalid("nil session")
 	}
 	if s.RefreshToken == "" {
+		if s.Grant == GrantClientCredentials {
+			return c.renewClientCredentials(ctx, s, opts...)
+		}
 		if s.NeverExpires() {
 			// Nothing to renew (Finch): not a dead grant, so not ErrReauthorize,
 			// which would make a token source delete a good session.
@@ -180,6 +184,9 @@ func (c *Client) complete(s *Session, r *TokenRequest) {
 		}
 		if s.IDToken == "" {
 			s.IDToken = p.IDToken
+		}
+		if s.Grant == "" {
+			s.Grant = p.Grant
 		}
 		if len(s.Scopes) == 0 {
 			if len(r.Scopes) > 0 {

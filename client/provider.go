@@ -55,17 +55,34 @@ type TokenRequest struct {
 	// SessionID, when set, overrides the ID the provider would give the
 	// resulting Session.
 	SessionID string
+	// DeviceCode is for GrantDeviceCode (RFC 8628 §3.4).
+	DeviceCode string
+	// Token is the token a revocation or introspection request is about.
+	Token string
 	// Params are extra body parameters, added after the standard ones.
 	Params url.Values
 	// Now is when the request was made; providers use it for IssuedAt and
 	// Expiry.
 	Now time.Time
+
+	// secrets are what a provider added with AddSecret.
+	secrets []string
+}
+
+// AddSecret records a secret a provider put into the request on its own
+// (a client assertion, a proof), so that Secrets returns it and nothing the
+// provider echoes back shows it.
+func (r *TokenRequest) AddSecret(secret string) {
+	if secret != "" {
+		r.secrets = append(r.secrets, secret)
+	}
 }
 
 // Secrets returns every secret the request carries, so that anything
 // echoed back by the provider can be scrubbed of them.
 func (r *TokenRequest) Secrets() []string {
-	s := []string{r.ClientSecret, r.Code, r.CodeVerifier, r.RefreshToken}
+	s := []string{r.ClientSecret, r.Code, r.CodeVerifier, r.RefreshToken, r.DeviceCode, r.Token}
+	s = append(s, r.secrets...)
 	if r.Exchange != nil {
 		s = append(s, r.Exchange.SubjectToken, r.Exchange.ActorToken)
 	}

@@ -36,7 +36,8 @@ func (r TokenRequest) String() string {
 	fmt.Fprintf(&b, "client.TokenRequest{Grant: %s, ClientID: %s, ClientSecret: %s", r.Grant, r.ClientID, redacted(r.ClientSecret))
 	for _, f := range [...]struct{ name, value string }{
 		{"Code", redacted(r.Code)}, {"CodeVerifier", redacted(r.CodeVerifier)},
-		{"RefreshToken", redacted(r.RefreshToken)}, {"RedirectURL", r.RedirectURL},
+		{"RefreshToken", redacted(r.RefreshToken)}, {"DeviceCode", redacted(r.DeviceCode)},
+		{"Token", redacted(r.Token)}, {"RedirectURL", r.RedirectURL},
 		{"Tenant", r.Tenant}, {"SessionID", r.SessionID}, {"Scopes", strings.Join(r.Scopes, " ")},
 	} {
 		if f.value != "" && f.value != `""` {

@@ -43,6 +43,11 @@ type Session struct {
 	// Extra holds the provider's other response fields, as decoded JSON
 	// (numbers as json.Number).
 	Extra map[string]any
+	// Grant is the grant the session began with when it matters for
+	// renewing it: GrantClientCredentials for a session from
+	// Client.ClientCredentials (renewed without a refresh token). Empty for
+	// the others; a refresh keeps it.
+	Grant string
 }
 
 // DefaultExpiryMargin is the margin Valid uses: a token that expires within

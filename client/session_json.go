@@ -21,6 +21,7 @@ type sessionJSON struct {
 	IDToken       string         `json:"id_token,omitempty"`
 	IssuedAt      time.Time      `json:"issued_at,omitzero"`
 	Extra         map[string]any `json:"extra,omitempty"`
+	Grant         string         `json:"grant,omitempty"`
 }
 
 // MarshalJSON encodes every field of s, tokens included: it is the storage

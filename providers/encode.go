@@ -29,12 +29,7 @@ func (p *Provider) eachParam(r *client.TokenRequest, add func(k, v string)) {
 	if !p.omit[r.Grant] {
 		add("grant_type", r.Grant)
 	}
-	if p.spec.ClientAuth == AuthInBody {
-		add("client_id", r.ClientID)
-		if r.ClientSecret != "" {
-			add("client_secret", r.ClientSecret)
-		}
-	}
+	p.clientAuthParams(r, add)
 	switch r.Grant {
 	case client.GrantAuthorizationCode:
 		add("code", r.Code)
@@ -46,6 +41,8 @@ func (p *Provider) eachParam(r *client.TokenRequest, add func(k, v string)) {
 		}
 	case client.GrantRefreshToken:
 		add("refresh_token", r.RefreshToken)
+	case client.GrantDeviceCode:
+		add("device_code", r.DeviceCode)
 	case client.GrantTokenExchange:
 		if x := r.Exchange; x != nil {
 			add("subject_token", x.SubjectToken)
@@ -135,8 +132,6 @@ func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) 
 	for k, vals := range p.spec.Header {
 		req.Header[k] = append([]string(nil), vals...)
 	}
-	if p.spec.ClientAuth == AuthBasic {
-		req.SetBasicAuth(url.QueryEscape(r.ClientID), url.QueryEscape(r.ClientSecret))
-	}
+	p.clientAuthHeader(req, r)
 	return req, nil
 }

@@ -15,7 +15,10 @@ import (
 )
 
 // Generic is a fake of the generic OAuth2 provider (providers.Generic):
-// POST /oauth2/token, GET /oauth2/authorize, GET /userinfo.
+// POST /oauth2/token, GET /oauth2/authorize, GET /userinfo, and the RFC
+// endpoints of generic_endpoints.go: POST /oauth2/revoke (RFC 7009) and
+// POST /oauth2/introspect (RFC 7662). Faults queued with Fail are served to
+// requests of the token, revocation and introspection endpoints, in order.
 //
 // Codes are single-use and bound to their redirect_uri and PKCE challenge.
 // Refresh tokens are single-use and rotate: a reused one is answered 400
@@ -35,6 +38,7 @@ type Generic struct {
 	refresh map[string][]string  // live refresh token → granted scopes
 	spent   map[string]bool      // used codes and refresh tokens
 	access  map[string]time.Time // access token → expiry (zero: never)
+	ext     genericExt           // the endpoints of generic_endpoints.go
 }
 
 // GenericStats counts what the fake has seen.
@@ -45,6 +49,9 @@ type GenericStats struct {
 	Rejected            int // token requests answered with an error
 	ReusedCodes         int // codes presented a second time
 	ReusedRefreshTokens int // refresh tokens presented after rotation
+	ClientCredentials   int // client credentials grants answered with a token
+	Revocations         int // authenticated revocation requests
+	Introspections      int // authenticated introspection requests
 }
 
 type codeGrant struct {
@@ -58,6 +65,7 @@ type genericConfig struct {
 	lifetime               time.Duration
 	jsonBodies             bool
 	messageErrors          bool
+	ext                    extConfig // options of generic_endpoints.go
 	common
 }
 
@@ -113,6 +121,8 @@ func NewGeneric(opts ...GenericOption) *Generic {
 	})
 	mux.HandleFunc("/oauth2/authorize", g.authorize)
 	mux.HandleFunc("/userinfo", g.userinfo)
+	g.ext.init()
+	g.routes(mux)
 	g.URL = g.start(cfg.common, mux)
 	return g
 }
@@ -154,6 +164,7 @@ func s256(verifier string) string {
 var genericAllowed = map[string][]string{
 	"authorization_code": {"grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret"},
 	"refresh_token":      {"grant_type", "refresh_token", "scope", "client_id", "client_secret"},
+	"client_credentials": {"grant_type", "scope", "client_id", "client_secret"},
 }
 
 func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +179,7 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 	grant := params.Get("grant_type")
 	allowed, known := genericAllowed[grant]
 	if !known {
-		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
 		return
 	}
 	if k, bad := unexpectedField(params, allowed); bad {
@@ -186,6 +197,8 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 	switch grant {
 	case "authorization_code":
 		g.exchangeCode(w, params)
+	case "client_credentials":
+		g.clientCredentials(w, params)
 	default:
 		g.refreshToken(w, params)
 	}
@@ -273,7 +286,7 @@ func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
 	g.mu.Lock()
 	g.stats.CodeExchanges++
 	g.mu.Unlock()
-	g.issue(w, grant.scopes)
+	g.issueTokens(w, "authorization_code", "user-1", grant.scopes, true)
 }
 
 func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
@@ -302,21 +315,33 @@ func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
 	delete(g.refresh, rt)
 	g.spent[rt] = true
 	g.stats.Refreshes++
+	subject, grant := "user-1", "authorization_code"
+	if info := g.ext.tokens[rt]; info != nil {
+		subject, grant = info.subject, info.grant
+	}
 	g.mu.Unlock()
-	g.issue(w, scopes)
+	g.issueTokens(w, grant, subject, scopes, true)
 }
 
-func (g *Generic) issue(w http.ResponseWriter, scopes []string) {
-	at, rt := randomToken("at_"), randomToken("rt_")
+// issueTokens answers a grant with a new access token and, when
+// withRefresh, a new single-use refresh token, for subject.
+func (g *Generic) issueTokens(w http.ResponseWriter, grant, subject string, scopes []string, withRefresh bool) {
+	at, rt := randomToken("at_"), ""
 	lifetime := g.cfg.lifetime
 	if lifetime == 0 {
 		lifetime = 14 * 24 * time.Hour
 	}
 	g.mu.Lock()
-	g.access[at] = g.cfg.now().Add(lifetime)
-	g.refresh[rt] = scopes
+	expiry := g.cfg.now().Add(lifetime)
+	g.access[at] = expiry
+	resp := map[string]any{"access_token": at, "token_type": "bearer"}
+	if withRefresh {
+		rt = randomToken("rt_")
+		g.refresh[rt] = scopes
+		resp["refresh_token"] = rt
+	}
+	g.remember(at, rt, grant, subject, scopes, expiry)
 	g.mu.Unlock()
-	resp := map[string]any{"access_token": at, "token_type": "bearer", "refresh_token": rt}
 	if g.cfg.lifetime > 0 {
 		resp["expires_in"] = int(g.cfg.lifetime / time.Second)
 	}

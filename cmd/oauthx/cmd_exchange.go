@@ -42,7 +42,7 @@ func cmdExchange(c *cli, args []string) error {
 		return err
 	}
 	cl, err := newClients(target{
-		meta:   sessionMeta{Provider: pos[0], BaseURL: c.baseURL, ClientID: c.clientIDOr("")},
+		meta:   c.withGeneric(sessionMeta{Provider: pos[0], BaseURL: c.baseURL, ClientID: c.clientIDOr("")}),
 		secret: secret, redirectURL: *redirect,
 	})
 	if err != nil {

@@ -69,7 +69,7 @@ func cmdLogin(c *cli, args []string) error {
 	redirect := "http://" + ln.Addr().String() + "/callback"
 
 	cl, err := newClients(target{
-		meta:   sessionMeta{Provider: prov, BaseURL: c.baseURL, ClientID: c.clientIDOr("")},
+		meta:   c.withGeneric(sessionMeta{Provider: prov, BaseURL: c.baseURL, ClientID: c.clientIDOr("")}),
 		secret: secret, redirectURL: redirect, scopes: sc, authURL: *authURL,
 	})
 	if err != nil {

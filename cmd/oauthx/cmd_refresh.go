@@ -17,6 +17,7 @@ func (c *cli) clientsFor(s *client.Session, secret string) (*clients, error) {
 	if c.baseURL != "" {
 		m.BaseURL = c.baseURL
 	}
+	m = c.withGeneric(m)
 	if c.clientID != "" {
 		m.ClientID = c.clientID
 	}

@@ -29,12 +29,17 @@ type sessionMeta struct {
 	Provider string `json:"provider"`
 	BaseURL  string `json:"base_url,omitempty"`
 	ClientID string `json:"client_id"`
+	// The generic provider's endpoints, when not under BaseURL (generic.go).
+	TokenURL      string `json:"token_url,omitempty"`
+	RevocationURL string `json:"revocation_url,omitempty"`
 }
 
 func (m sessionMeta) extra() map[string]any {
 	v := map[string]any{"provider": m.Provider, "client_id": m.ClientID}
-	if m.BaseURL != "" {
-		v["base_url"] = m.BaseURL
+	for k, s := range map[string]string{"base_url": m.BaseURL, "token_url": m.TokenURL, "revocation_url": m.RevocationURL} {
+		if s != "" {
+			v[k] = s
+		}
 	}
 	return v
 }
@@ -44,7 +49,8 @@ func (m sessionMeta) extra() map[string]any {
 func metaOf(s *client.Session) (sessionMeta, bool) {
 	m, ok := s.Extra[metaKey].(map[string]any)
 	str := func(k string) string { v, _ := m[k].(string); return v }
-	meta := sessionMeta{Provider: str("provider"), BaseURL: str("base_url"), ClientID: str("client_id")}
+	meta := sessionMeta{Provider: str("provider"), BaseURL: str("base_url"), ClientID: str("client_id"),
+		TokenURL: str("token_url"), RevocationURL: str("revocation_url")}
 	if meta.Provider == "" {
 		meta.Provider = s.Provider
 	}
@@ -125,14 +131,10 @@ func newClients(t target) (*clients, error) {
 	cl := &clients{meta: m}
 	switch m.Provider {
 	case provGeneric:
-		if m.BaseURL == "" {
-			return nil, usagef("the generic provider needs --base-url (its token endpoint is BASE/oauth2/token)")
+		if m.BaseURL == "" && m.TokenURL == "" {
+			return nil, usagef("the generic provider needs --base-url (its token endpoint is BASE/oauth2/token) or --token-url")
 		}
-		var gopts []providers.GenericOption
-		if t.authURL != "" {
-			gopts = append(gopts, providers.WithAuthURL(t.authURL))
-		}
-		p = providers.Generic(m.BaseURL, gopts...)
+		p = providers.Generic(m.BaseURL, genericOptions(m, t.authURL)...)
 	case provFinch:
 		var fopts []finch.Option
 		if m.BaseURL != "" {

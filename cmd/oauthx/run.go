@@ -35,6 +35,7 @@ type cli struct {
 	baseURL     string
 	clientID    string
 	secretStdin bool
+	gen         genericFlags
 
 	secretRead bool
 	secret     string
@@ -139,6 +140,7 @@ func (c *cli) flagSet(name, args string) *flag.FlagSet {
 	fs.BoolFunc("json", "print JSON", boolean(&c.json))
 	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
 	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
+	c.gen.addGenericFlags(fs, str)
 	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
