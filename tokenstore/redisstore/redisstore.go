@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -34,9 +35,15 @@ const DefaultPrefix = "oauthx:"
 // of the lease, however long its refresh takes.
 const DefaultLockLease = 2 * time.Minute
 
-// ErrLockLost is matched by the error of an Unlock whose lease had
-// expired: another holder may have taken the lock meanwhile.
-var ErrLockLost = errors.New("redisstore: lock lease expired before unlock")
+// ErrLockLost is matched by the error of an Unlock, or of Lease.Held,
+// whose lease had expired: another holder may have taken the lock
+// meanwhile. It matches tokenstore.ErrLockLost.
+var ErrLockLost error = lockLost{}
+
+type lockLost struct{}
+
+func (lockLost) Error() string        { return "redisstore: lock lease expired" }
+func (lockLost) Is(target error) bool { return target == tokenstore.ErrLockLost }
 
 // Store is a tokenstore.Store on a Redis client (single node, cluster
 // or sentinel: anything that is a redis.UniversalClient).
@@ -269,11 +276,25 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// Lock implements tokenstore.Store with a lease of WithLockLease: SET NX
-// PX with a random token, polled until free or ctx is done. While the lock
-// is held its lease is renewed every third of the lease, so only a holder
-// that died (or lost Redis for a whole lease) loses it.
+// Lock implements tokenstore.Store: the lock of LockLease, released by
+// the returned function.
 func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
+	l, err := s.LockLease(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return l.Release, nil
+}
+
+// LockLease implements tokenstore.LeaseLocker with a lease of
+// WithLockLease: SET NX PX with a random token, polled (with jitter)
+// until free or ctx is done. While the lock is held its lease is renewed
+// every third of the lease, so only a holder that died, was paused past
+// its lease, or lost Redis for a whole lease (a restart) loses it; the
+// lease's Held then reports ErrLockLost, and the refresh protocol checks
+// it right before sending. Its writes are compare-and-set, so a holder
+// that lost its lease cannot overwrite what the next holder saved.
+func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, error) {
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
 	}
@@ -288,19 +309,11 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 			return nil, fmt.Errorf("redisstore: lock %q: %w", id, err)
 		}
 		if ok {
-			stop := make(chan struct{})
-			go s.keepAlive(key, token, stop)
-			var once sync.Once
-			var uerr error
-			return func() error {
-				once.Do(func() {
-					close(stop)
-					uerr = s.unlock(key, id, token)
-				})
-				return uerr
-			}, nil
+			l := &lease{s: s, key: key, id: id, token: token, stop: make(chan struct{})}
+			go s.keepAlive(key, token, l.stop)
+			return l, nil
 		}
-		t := time.NewTimer(delay)
+		t := time.NewTimer(delay + mrand.N(delay+1))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -309,6 +322,42 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 		}
 		delay = min(delay*2, 100*time.Millisecond)
 	}
+}
+
+// lease is a held Redis lock.
+type lease struct {
+	s              *Store
+	key, id, token string
+	stop           chan struct{}
+	once           sync.Once
+	err            error
+}
+
+// heldScript returns 1 if the lock still holds our token.
+var heldScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then return 1 end
+return 0`)
+
+// Held implements tokenstore.Lease: the lock key still holds this
+// lease's token.
+func (l *lease) Held(ctx context.Context) error {
+	n, err := heldScript.Run(ctx, l.s.rdb, []string{l.key}, l.token).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: lock %q: %w", l.id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
+	}
+	return nil
+}
+
+// Release implements tokenstore.Lease.
+func (l *lease) Release() error {
+	l.once.Do(func() {
+		close(l.stop)
+		l.err = l.s.unlock(l.key, l.id, l.token)
+	})
+	return l.err
 }
 
 // renewScript extends the lease only if the lock still holds our token.

@@ -176,3 +176,33 @@ func TestCorruptValue(t *testing.T) {
 	_, err = st.Load(ctx, "c")
 	require.ErrorIs(t, err, tokenstore.ErrFutureFormat, "nothing was written")
 }
+
+func TestLeaseHeld(t *testing.T) {
+	t.Parallel()
+	rdb := setup(t)
+	ctx := context.Background()
+	st := newStore(t, rdb)
+	l, err := st.LockLease(ctx, "h")
+	require.NoError(t, err)
+	require.NoError(t, l.Held(ctx))
+	// The lease expires (its holder was paused past it, or Redis
+	// restarted) and another process takes the lock.
+	keys, err := st.Keys(ctx)
+	require.NoError(t, err)
+	for _, k := range keys {
+		if strings.HasSuffix(k, "lock:h") {
+			require.NoError(t, rdb.Set(ctx, k, "another-holder", time.Minute).Err())
+		}
+	}
+	err = l.Held(ctx)
+	require.ErrorIs(t, err, redisstore.ErrLockLost)
+	require.ErrorIs(t, err, tokenstore.ErrLockLost)
+	require.ErrorIs(t, l.Release(), tokenstore.ErrLockLost)
+	for _, k := range keys {
+		if strings.HasSuffix(k, "lock:h") {
+			v, err := rdb.Get(ctx, k).Result()
+			require.NoError(t, err)
+			require.Equal(t, "another-holder", v, "a lost lease's release leaves the new holder's lock alone")
+		}
+	}
+}

@@ -4,9 +4,12 @@
 // github.com/lib/pq) and lives in its own package so that users of
 // tokenstore link no database code.
 //
-// New creates its table if needed. Save is an upsert; Lock is a
-// session-level advisory lock (pg_advisory_lock) held on a connection
-// set aside for it, so the pool must allow at least two connections.
+// New creates its table if needed. Save is an upsert; CompareAndSave and
+// CompareAndDelete run SELECT … FOR UPDATE and the write in one
+// transaction. Lock is a transaction-level advisory lock
+// (pg_advisory_xact_lock) in a transaction held open on a connection set
+// aside for it, in which the refresh protocol re-reads and saves (see
+// LockLease), so the pool must allow at least two connections.
 package sqlstore
 
 import (
@@ -28,9 +31,15 @@ import (
 // DefaultTable is the table New creates and uses.
 const DefaultTable = "oauthx_sessions"
 
-// ErrLockLost is matched by the error of an Unlock that found the
-// advisory lock no longer held (its connection was reset).
-var ErrLockLost = errors.New("sqlstore: advisory lock was no longer held")
+// ErrLockLost is matched by the error of an Unlock, or of Lease.Held,
+// that found the advisory lock no longer held (its connection was reset
+// or its transaction ended). It matches tokenstore.ErrLockLost.
+var ErrLockLost error = lockLost{}
+
+type lockLost struct{}
+
+func (lockLost) Error() string        { return "sqlstore: advisory lock was no longer held" }
+func (lockLost) Is(target error) bool { return target == tokenstore.ErrLockLost }
 
 // Store is a tokenstore.Store in one PostgreSQL table.
 type Store struct {
@@ -139,8 +148,12 @@ func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
 	}
+	return s.load(ctx, s.db, id)
+}
+
+func (s *Store) load(ctx context.Context, q querier, id string) (*client.Session, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM `+s.table+` WHERE id = $1`, id).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT value FROM `+s.table+` WHERE id = $1`, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tokenstore.NotFound(id)
 	}
@@ -218,8 +231,15 @@ func wrapTx(op, id string, err error) error {
 	return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
 }
 
+// querier is a transaction: a *sql.Tx, or the *sql.Conn of a lease
+// inside BEGIN.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // loadForUpdate reads and locks the row of id inside tx.
-func (s *Store) loadForUpdate(ctx context.Context, tx *sql.Tx, id string) (*client.Session, error) {
+func (s *Store) loadForUpdate(ctx context.Context, tx querier, id string) (*client.Session, error) {
 	var v string
 	err := tx.QueryRowContext(ctx, `SELECT value FROM `+s.table+` WHERE id = $1 FOR UPDATE`, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -232,7 +252,7 @@ func (s *Store) loadForUpdate(ctx context.Context, tx *sql.Tx, id string) (*clie
 }
 
 // casTx is CompareAndSave inside tx; v is sess encoded.
-func (s *Store) casTx(ctx context.Context, tx *sql.Tx, old, sess *client.Session, v []byte) error {
+func (s *Store) casTx(ctx context.Context, tx querier, old, sess *client.Session, v []byte) error {
 	cur, err := s.loadForUpdate(ctx, tx, sess.ID)
 	if err := tokenstore.CheckBase(sess.ID, old, cur, err); err != nil {
 		return err
@@ -253,7 +273,7 @@ func (s *Store) casTx(ctx context.Context, tx *sql.Tx, old, sess *client.Session
 }
 
 // cadTx is CompareAndDelete inside tx.
-func (s *Store) cadTx(ctx context.Context, tx *sql.Tx, old *client.Session) error {
+func (s *Store) cadTx(ctx context.Context, tx querier, old *client.Session) error {
 	cur, err := s.loadForUpdate(ctx, tx, old.ID)
 	if err := tokenstore.CheckBase(old.ID, old, cur, err); err != nil {
 		return err
@@ -301,10 +321,26 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 	return out, nil
 }
 
-// Lock implements tokenstore.Store with pg_advisory_lock on a dedicated
-// connection, released with pg_advisory_unlock. PostgreSQL releases it
-// too when the connection dies, so a crashed holder never keeps it.
+// Lock implements tokenstore.Store: the lock of LockLease, released by
+// the returned function.
 func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
+	l, err := s.LockLease(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return l.Release, nil
+}
+
+// LockLease implements tokenstore.LeaseLocker with a lock tied to a
+// transaction: on a connection set aside from the pool it runs BEGIN and
+// pg_advisory_xact_lock, waiting until the lock is free or ctx is done.
+// The lease is a tokenstore.TxLease: the holder re-reads and saves the
+// session inside that transaction, so the lock and the write end
+// together, and a holder whose connection died (pg_terminate_backend,
+// idle_session_timeout, a failover, a pooler) frees the lock and can
+// commit nothing on it. PostgreSQL releases the lock when the
+// transaction ends, however it ends.
+func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, error) {
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
 	}
@@ -316,34 +352,133 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 		}
 		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
 	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		discard(conn)
+		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
 		discard(conn) // it may hold the lock if the cancel came late
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
 	}
-	var once sync.Once
-	var uerr error
-	return func() error {
-		once.Do(func() { uerr = unlock(conn, key, id) })
-		return uerr
-	}, nil
+	return &lease{s: s, conn: conn, id: id}, nil
 }
 
-func unlock(conn *sql.Conn, key int64, id string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var released bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&released); err != nil {
-		discard(conn)
-		return fmt.Errorf("sqlstore: unlock %q: %w", id, err)
+// lease is a held transaction-level advisory lock on its own connection.
+type lease struct {
+	s    *Store
+	conn *sql.Conn
+	id   string
+
+	mu     sync.Mutex
+	done   bool // the transaction ended (committed, rolled back or broken)
+	broken bool // a statement failed: the connection's state is unknown
+	once   sync.Once
+	rerr   error
+}
+
+var _ tokenstore.TxLease = (*lease)(nil)
+
+// Held implements tokenstore.Lease: the lock's transaction is still open
+// on a live connection.
+func (l *lease) Held(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return fmt.Errorf("sqlstore: lock %q: transaction ended: %w", l.id, ErrLockLost)
 	}
-	_ = conn.Close()
-	if !released {
-		return fmt.Errorf("sqlstore: unlock %q: %w", id, ErrLockLost)
+	if _, err := l.conn.ExecContext(ctx, `SELECT 1`); err != nil {
+		l.done, l.broken = true, true
+		return fmt.Errorf("sqlstore: lock %q: %w (%v)", l.id, ErrLockLost, err)
 	}
 	return nil
+}
+
+// Load implements tokenstore.TxLease.
+func (l *lease) Load(ctx context.Context) (*client.Session, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return nil, fmt.Errorf("sqlstore: load %q: %w", l.id, ErrLockLost)
+	}
+	return l.s.load(ctx, l.conn, l.id)
+}
+
+// CompareAndSave implements tokenstore.TxLease: the compare-and-set of
+// Store.CompareAndSave in the lock's transaction, then COMMIT.
+func (l *lease) CompareAndSave(ctx context.Context, old, sess *client.Session) error {
+	if err := tokenstore.CheckCompareAndSave(old, sess); err != nil {
+		return err
+	}
+	if sess.ID != l.id {
+		return fmt.Errorf("sqlstore: save %q under the lock of %q: %w", sess.ID, l.id, tokenstore.ErrInvalidSession)
+	}
+	v, err := tokenstore.Encode(sess)
+	if err != nil {
+		return err
+	}
+	return l.finish(ctx, "save", func() error { return l.s.casTx(ctx, l.conn, old, sess, v) })
+}
+
+// CompareAndDelete implements tokenstore.TxLease.
+func (l *lease) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if err := tokenstore.CheckCompareAndDelete(old); err != nil {
+		return err
+	}
+	if old.ID != l.id {
+		return fmt.Errorf("sqlstore: delete %q under the lock of %q: %w", old.ID, l.id, tokenstore.ErrInvalidSession)
+	}
+	return l.finish(ctx, "delete", func() error { return l.s.cadTx(ctx, l.conn, old) })
+}
+
+// finish runs fn in the transaction and commits it, or rolls it back if
+// fn fails. Either way the transaction, and with it the lock, ends.
+func (l *lease) finish(ctx context.Context, op string, fn func() error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return fmt.Errorf("sqlstore: %s %q: %w", op, l.id, ErrLockLost)
+	}
+	l.done = true
+	if err := fn(); err != nil {
+		if _, rerr := l.conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); rerr != nil {
+			l.broken = true
+		}
+		return wrapTx(op, l.id, err)
+	}
+	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		l.broken = true
+		return fmt.Errorf("sqlstore: %s %q: commit: %w", op, l.id, err)
+	}
+	return nil
+}
+
+// Release implements tokenstore.Lease: ROLLBACK unless a write already
+// ended the transaction, then the connection goes back to the pool (or
+// is closed when it failed).
+func (l *lease) Release() error {
+	l.once.Do(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if !l.done {
+			l.done = true
+			if _, err := l.conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+				discard(l.conn)
+				l.rerr = fmt.Errorf("sqlstore: unlock %q: %w (%v)", l.id, ErrLockLost, err)
+				return
+			}
+		}
+		if l.broken {
+			discard(l.conn) // never back to the pool in an unknown state
+			return
+		}
+		_ = l.conn.Close()
+	})
+	return l.rerr
 }
 
 // discard closes conn's underlying connection instead of returning it to

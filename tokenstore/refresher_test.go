@@ -1,0 +1,121 @@
+package tokenstore_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/storetest"
+)
+
+// losingStore is a Memory store whose leases report themselves lost, as
+// a Redis lease does after its holder was paused past it.
+type losingStore struct{ *tokenstore.Memory }
+
+type lostLease struct{ tokenstore.Lease }
+
+func (lostLease) Held(context.Context) error { return tokenstore.ErrLockLost }
+
+func (s losingStore) LockLease(ctx context.Context, id string) (tokenstore.Lease, error) {
+	l, err := tokenstore.AcquireLease(ctx, s.Memory, id)
+	if err != nil {
+		return nil, err
+	}
+	return lostLease{l}, nil
+}
+
+func TestRefresherSendsNothingWithoutTheLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := losingStore{tokenstore.NewMemory()}
+	s := storetest.Sample("lost")
+	s.Expiry = time.Now().Add(-time.Minute)
+	require.NoError(t, st.Save(ctx, s))
+	var sent atomic.Int32
+	r, err := tokenstore.NewRefresher(st, func(context.Context, *client.Session) (*client.Session, error) {
+		sent.Add(1)
+		return nil, errors.New("must not be called")
+	})
+	require.NoError(t, err)
+	_, err = r.Renew(ctx, "lost")
+	require.ErrorIs(t, err, tokenstore.ErrLockLost)
+	require.Zero(t, sent.Load(), "a holder that lost its lock sends no refresh")
+	got, err := st.Load(ctx, "lost")
+	require.NoError(t, err)
+	require.True(t, tokenstore.SameSession(s, got))
+}
+
+func TestNewRefresherRejectsBadOptions(t *testing.T) {
+	t.Parallel()
+	renew := func(context.Context, *client.Session) (*client.Session, error) { return nil, nil }
+	st := tokenstore.NewMemory()
+	for _, tc := range []struct {
+		name  string
+		st    tokenstore.Store
+		renew tokenstore.Renewal
+		opt   tokenstore.RefresherOption
+	}{
+		{"NilStore", nil, renew, nil},
+		{"NilRenewal", st, nil, nil},
+		{"NilFreshness", st, renew, tokenstore.WithFreshness(nil)},
+		{"NilClock", st, renew, tokenstore.WithRefresherClock(nil)},
+		{"NilHook", st, renew, tokenstore.WithRenewed(nil)},
+		{"ZeroPoll", st, renew, tokenstore.WithPollInterval(0, time.Second)},
+		{"PollMaxBelowMin", st, renew, tokenstore.WithPollInterval(time.Second, time.Millisecond)},
+		{"NegativeReplays", st, renew, tokenstore.WithReplaySafe(-1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tokenstore.NewRefresher(tc.st, tc.renew, tc.opt)
+			require.ErrorIs(t, err, client.ErrInvalidRequest)
+		})
+	}
+	r, err := tokenstore.NewRefresher(st, renew, nil)
+	require.NoError(t, err, "a nil option is skipped")
+	require.Same(t, st, r.Store())
+}
+
+func TestRefresherReplaySafe(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := tokenstore.NewMemory()
+	s := storetest.Sample("replay")
+	s.Expiry = time.Now().Add(-time.Minute)
+	require.NoError(t, st.Save(ctx, s))
+	var calls atomic.Int32
+	renew := func(_ context.Context, from *client.Session) (*client.Session, error) {
+		if calls.Add(1) == 1 {
+			return nil, &client.Error{Kind: client.ErrTransient, StatusCode: 502, MaybeConsumed: true}
+		}
+		require.Equal(t, s.RefreshToken, from.RefreshToken, "resent with the same grant")
+		n := from.Clone()
+		n.AccessToken, n.RefreshToken, n.Expiry = "at-new", "rt-new", time.Now().Add(time.Hour)
+		return n, nil
+	}
+	for _, tc := range []struct {
+		name    string
+		replays int
+		calls   int32
+		ok      bool
+	}{
+		{"NotReplaySafe", 0, 1, false},
+		{"ReplaySafe", 1, 2, true},
+	} {
+		calls.Store(0)
+		r, err := tokenstore.NewRefresher(st, renew, tokenstore.WithReplaySafe(tc.replays))
+		require.NoError(t, err)
+		got, err := r.Renew(ctx, "replay")
+		require.Equal(t, tc.calls, calls.Load(), tc.name)
+		if !tc.ok {
+			require.ErrorIs(t, err, client.ErrTransient, tc.name)
+			continue
+		}
+		require.NoError(t, err, tc.name)
+		require.Equal(t, "at-new", got.AccessToken)
+	}
+}
