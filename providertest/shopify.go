@@ -44,6 +44,13 @@ import (
 //
 // GET {URL}/{shop}/admin/api/{version}/shop.json answers a request that
 // authenticates with a live X-Shopify-Access-Token for that shop.
+//
+// The other doors: GET {URL}/{shop}/admin/oauth/authorize approves at once
+// and redirects back with a code and a signed query (shopify_authorize.go);
+// grant_type=client_credentials takes the client secret or a client
+// assertion signed with a key registered by AddClientKey
+// (shopify_clientcreds.go); WebhookRequest and AppProxyRequest sign what
+// Shopify would send the app.
 type Shopify struct {
 	// URL is the base URL: give it to shopify.Config.InsecureShopBaseURL.
 	URL string
@@ -52,7 +59,8 @@ type Shopify struct {
 	APIKey, APISecret string
 
 	fake[ShopifyStats]
-	cfg shopifyConfig
+	cfg   shopifyConfig
+	doors shopifyDoors // client credentials and assertions, own lock
 
 	// under mu
 	shops    map[string]*fakeShop
@@ -116,6 +124,7 @@ type shopifyConfig struct {
 	refreshLifetime         time.Duration
 	onlineLifetime          time.Duration
 	refreshWithoutExpiresIn bool
+	doors                   shopifyDoorsConfig
 	common
 }
 
@@ -180,6 +189,7 @@ func NewShopify(opts ...ShopifyOption) *Shopify {
 		f.tokenEndpoint(w, r, host)
 	})
 	mux.HandleFunc("GET /{shop}/admin/api/{version}/shop.json", f.adminShop)
+	f.routeDoors(mux)
 	f.URL = f.start(cfg.common, mux)
 	return f
 }
@@ -306,6 +316,10 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 			return
 		}
 		p[k] = s
+	}
+	if p["grant_type"] == "client_credentials" {
+		f.clientCredentialsGrant(w, r, shop, p)
+		return
 	}
 	grant := p["grant_type"]
 	allowed, known := shopifyAllowed[grant]

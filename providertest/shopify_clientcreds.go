@@ -1,0 +1,325 @@
+package providertest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ShopifyClientAssertionType is the client_assertion_type of an
+// application-only token request (RFC 7523 §2.2).
+const ShopifyClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// ShopifyMaxAssertionLifetime is the longest exp - iat the fake accepts
+// in a client assertion.
+const ShopifyMaxAssertionLifetime = 5 * time.Minute
+
+// ShopifyGrantStats counts the fake's client credentials and
+// application-only grants.
+type ShopifyGrantStats struct {
+	ClientCredentials  int // tokens issued to client_id + client_secret
+	AppOnly            int // tokens issued to a client assertion
+	RejectedAssertions int // client assertions refused
+	ReusedAssertions   int // client assertions presented again (same jti)
+}
+
+// shopifyDoorsConfig are the options of the doors (set by the
+// WithShopify…Lifetime options; zero means the default).
+type shopifyDoorsConfig struct {
+	clientCredentialsLifetime time.Duration
+	appOnlyLifetime           time.Duration
+}
+
+// shopifyDoors is the state of the doors, under its own lock.
+type shopifyDoors struct {
+	mu    sync.Mutex
+	keys  map[string]crypto.PublicKey // kid → registered public key
+	jtis  map[string]time.Time        // used assertion ids → their exp
+	stats ShopifyGrantStats
+}
+
+// WithShopifyClientCredentialsLifetime sets expires_in of client
+// credentials tokens (default 86399 s, as Shopify answers: 24 hours).
+func WithShopifyClientCredentialsLifetime(d time.Duration) ShopifyOption {
+	return shopifyOption(func(c *shopifyConfig) { c.doors.clientCredentialsLifetime = d })
+}
+
+// WithShopifyAppOnlyLifetime sets expires_in of application-only tokens
+// (default 3599 s: up to one hour).
+func WithShopifyAppOnlyLifetime(d time.Duration) ShopifyOption {
+	return shopifyOption(func(c *shopifyConfig) { c.doors.appOnlyLifetime = d })
+}
+
+// AddClientKey registers the public key an app signs its client
+// assertions with, under kid, as the Dev Dashboard does with the app's
+// JWK: an *rsa.PublicKey of at least 2048 bits (RS256) or a P-256
+// *ecdsa.PublicKey (ES256).
+func (f *Shopify) AddClientKey(kid string, pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return errors.New("providertest: RSA keys need at least 2048 bits")
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return errors.New("providertest: ECDSA keys must be P-256")
+		}
+	default:
+		return errors.New("providertest: client keys are RSA or ECDSA P-256 public keys")
+	}
+	if kid == "" {
+		return errors.New("providertest: a client key needs a kid")
+	}
+	f.doors.mu.Lock()
+	defer f.doors.mu.Unlock()
+	if f.doors.keys == nil {
+		f.doors.keys = map[string]crypto.PublicKey{}
+	}
+	f.doors.keys[kid] = pub
+	return nil
+}
+
+// GrantStats returns the counters of client credentials and
+// application-only grants.
+func (f *Shopify) GrantStats() ShopifyGrantStats {
+	f.doors.mu.Lock()
+	defer f.doors.mu.Unlock()
+	return f.doors.stats
+}
+
+// clientCredentialsGrant answers grant_type=client_credentials: with
+// client_id and client_secret (apps of the shop's own organization, 24 h
+// tokens), or with client_id, client_assertion_type and client_assertion
+// (application-only tokens, up to 1 h). No refresh token either way.
+func (f *Shopify) clientCredentialsGrant(w http.ResponseWriter, r *http.Request, shop string, p map[string]string) {
+	assertion := p["client_assertion"] != "" || p["client_assertion_type"] != ""
+	allowed := []string{"grant_type", "client_id", "client_secret"}
+	if assertion {
+		allowed = []string{"grant_type", "client_id", "client_assertion_type", "client_assertion"}
+	}
+	if k, bad := unexpectedField(p, allowed); bad {
+		f.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+k)
+		return
+	}
+	if k, bad := missingField(p, allowed); bad {
+		f.fail(w, http.StatusBadRequest, "invalid_request", "missing parameter "+k)
+		return
+	}
+	lifetime := f.cfg.doors.clientCredentialsLifetime
+	if assertion {
+		if p["client_assertion_type"] != ShopifyClientAssertionType {
+			f.fail(w, http.StatusBadRequest, "invalid_request", "client_assertion_type must be "+ShopifyClientAssertionType)
+			return
+		}
+		if reason := f.checkAssertion(p["client_assertion"], p["client_id"], f.assertionAudience(r, shop)); reason != "" {
+			f.fail(w, http.StatusUnauthorized, "invalid_client", "client assertion refused: "+reason)
+			return
+		}
+		lifetime = f.cfg.doors.appOnlyLifetime
+		if lifetime == 0 {
+			lifetime = time.Hour - time.Second
+		}
+	} else {
+		if !sameCredentials(p["client_id"], p["client_secret"], f.cfg.apiKey, f.cfg.apiSecret) {
+			f.fail(w, http.StatusUnauthorized, "invalid_client", "client credentials are invalid")
+			return
+		}
+		if lifetime == 0 {
+			lifetime = 24*time.Hour - time.Second
+		}
+	}
+	tok := randomToken("shpat_")
+	f.mu.Lock()
+	f.access[tok] = shopifyAccess{shop: shop, expiry: f.cfg.now().Add(lifetime)}
+	f.mu.Unlock()
+	f.doors.mu.Lock()
+	if assertion {
+		f.doors.stats.AppOnly++
+	} else {
+		f.doors.stats.ClientCredentials++
+	}
+	f.doors.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok, "scope": f.cfg.scopes, "expires_in": int(lifetime / time.Second),
+	})
+}
+
+// assertionAudience is the token endpoint the request was sent to: the
+// fake's own URL for the shop, or https://{shop}/admin/oauth/access_token
+// when the shop came from the Host header.
+func (f *Shopify) assertionAudience(r *http.Request, shop string) string {
+	if strings.HasPrefix(r.URL.Path, "/"+shop+"/") {
+		return f.URL + "/" + shop + "/admin/oauth/access_token"
+	}
+	return "https://" + shop + "/admin/oauth/access_token"
+}
+
+// checkAssertion verifies a client assertion on the fake's own code and
+// returns why it is refused ("" when it is good): a compact JWS whose
+// header has alg RS256 or ES256 matching the key registered under its kid
+// (typ, if present, JWT; no crit), signed by that key; claims iss and sub
+// equal to the client_id (the API key), aud equal to the token endpoint,
+// numeric iat not in the future and exp after now, at most
+// ShopifyMaxAssertionLifetime apart, nbf (if any) not in the future, and
+// a jti never seen before.
+func (f *Shopify) checkAssertion(tok, clientID, aud string) string {
+	reason := f.assertionReason(tok, clientID, aud)
+	if reason != "" {
+		f.doors.mu.Lock()
+		f.doors.stats.RejectedAssertions++
+		if reason == "jti already used" {
+			f.doors.stats.ReusedAssertions++
+		}
+		f.doors.mu.Unlock()
+	}
+	return reason
+}
+
+func (f *Shopify) assertionReason(tok, clientID, aud string) string {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "not a compact JWS"
+	}
+	var h struct {
+		Alg, Kid, Typ string
+		Crit          []string
+	}
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(header, &h) != nil {
+		return "bad header"
+	}
+	if h.Typ != "" && h.Typ != "JWT" || len(h.Crit) > 0 {
+		return "bad typ or crit"
+	}
+	f.doors.mu.Lock()
+	key := f.doors.keys[h.Kid]
+	f.doors.mu.Unlock()
+	if key == nil {
+		return "unknown kid"
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return "bad signature encoding"
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if h.Alg != "RS256" || rsa.VerifyPKCS1v15(k, crypto.SHA256, sum[:], sig) != nil {
+			return "bad RS256 signature"
+		}
+	case *ecdsa.PublicKey:
+		if h.Alg != "ES256" || len(sig) != 64 ||
+			!ecdsa.Verify(k, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+			return "bad ES256 signature"
+		}
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "bad payload"
+	}
+	var c map[string]any
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if dec.Decode(&c) != nil {
+		return "bad payload"
+	}
+	str := func(k string) string { s, _ := c[k].(string); return s }
+	num := func(k string) (int64, bool) {
+		n, ok := c[k].(json.Number)
+		if !ok {
+			return 0, false
+		}
+		v, err := n.Int64()
+		return v, err == nil
+	}
+	now := f.cfg.now().Unix()
+	iat, okIat := num("iat")
+	exp, okExp := num("exp")
+	switch {
+	case str("iss") != f.cfg.apiKey || clientID != f.cfg.apiKey:
+		return "iss is not the client_id"
+	case str("sub") != f.cfg.apiKey:
+		return "sub is not the client_id"
+	case str("aud") != aud:
+		return "aud is not this token endpoint"
+	case !okIat || iat > now:
+		return "iat missing or in the future"
+	case !okExp || exp <= now:
+		return "exp missing or past"
+	case exp-iat > int64(ShopifyMaxAssertionLifetime/time.Second):
+		return "lives longer than 5 minutes"
+	case str("jti") == "":
+		return "jti missing"
+	}
+	if _, has := c["nbf"]; has {
+		if nbf, ok := num("nbf"); !ok || nbf > now {
+			return "nbf in the future"
+		}
+	}
+	f.doors.mu.Lock()
+	defer f.doors.mu.Unlock()
+	if f.doors.jtis == nil {
+		f.doors.jtis = map[string]time.Time{}
+	}
+	for j, e := range f.doors.jtis {
+		if e.Unix() < now {
+			delete(f.doors.jtis, j)
+		}
+	}
+	if _, used := f.doors.jtis[str("jti")]; used {
+		return "jti already used"
+	}
+	f.doors.jtis[str("jti")] = time.Unix(exp, 0)
+	return ""
+}
+
+// MintClientAssertion signs claims as a client assertion with key (RS256
+// for an RSA key, ES256 for a P-256 key) under kid, for tests that craft
+// good and broken application-only requests.
+func MintClientAssertion(key crypto.Signer, kid string, claims map[string]any) (string, error) {
+	alg := "RS256"
+	if _, ok := key.Public().(*ecdsa.PublicKey); ok {
+		alg = "ES256"
+	}
+	input := jwtSegment(map[string]any{"alg": alg, "kid": kid, "typ": "JWT"}) + "." + jwtSegment(claims)
+	sum := sha256.Sum256([]byte(input))
+	sig, err := key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	if err != nil {
+		return "", err
+	}
+	if alg == "ES256" {
+		var rs struct{ R, S *big.Int }
+		if _, err := asn1.Unmarshal(sig, &rs); err != nil {
+			return "", err
+		}
+		sig = make([]byte, 64)
+		rs.R.FillBytes(sig[:32])
+		rs.S.FillBytes(sig[32:])
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// ClientAssertionClaims are the claims of a good client assertion for
+// shop's token endpoint at the fake: iss and sub the API key, aud the
+// endpoint, iat now (the fake's clock), exp a minute later, a fresh jti.
+func (f *Shopify) ClientAssertionClaims(shop string) map[string]any {
+	now := f.cfg.now()
+	return map[string]any{
+		"iss": f.cfg.apiKey, "sub": f.cfg.apiKey,
+		"aud": f.URL + "/" + shop + "/admin/oauth/access_token",
+		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "jti": randomToken("jti_"),
+	}
+}
