@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of oauthx on a fresh Debian machine: installs what the
 # tests need (gnome-keyring and D-Bus for a real Secret Service), starts
-# Redis and PostgreSQL when they are down, then runs vet, gofmt and
-# `go test -race ./...` inside a D-Bus session with an unlocked keyring.
+# Redis, PostgreSQL and a three-master Redis Cluster when they are down,
+# then runs vet, gofmt and `go test -race ./...` inside a D-Bus session with
+# an unlocked keyring.
 #
 # OAUTHX_REQUIRE_SERVICES=1 (CI sets it) turns a missing service into a
 # failure instead of a skip.
@@ -68,9 +69,49 @@ if pg_up && command -v psql >/dev/null; then
     || psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null 2>&1 || true
 fi
 
+# --- Redis Cluster (the chaos suite's storm) ----------------------------------
+# Three masters on 127.0.0.1:7000-7002 (cluster bus 17000-17002), from the
+# same Debian redis-server, data in $OAUTHX_REDIS_CLUSTER_DIR (default
+# /tmp/oauthx-redis-cluster). Left running like Redis and PostgreSQL above;
+# a cluster that already says cluster_state:ok is reused as it is. The tests
+# find it through OAUTHX_REDIS_CLUSTER.
+cluster_ports=(7000 7001 7002)
+cluster_ok() { redis-cli -h 127.0.0.1 -p "${cluster_ports[0]}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
+port_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+command -v redis-server >/dev/null || need_pkgs redis-server || true
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null && ! cluster_ok; then
+  cluster_dir=${OAUTHX_REDIS_CLUSTER_DIR:-${TMPDIR:-/tmp}/oauthx-redis-cluster}
+  log "starting a Redis Cluster on 127.0.0.1:${cluster_ports[0]}-${cluster_ports[2]} ($cluster_dir)"
+  for p in "${cluster_ports[@]}"; do
+    port_up "$p" && continue
+    mkdir -p "$cluster_dir/$p"
+    redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$cluster_dir/$p/nodes.conf" --cluster-node-timeout 5000 \
+      --save "" --appendonly no --daemonize yes --dir "$cluster_dir/$p" \
+      --logfile "$cluster_dir/$p/redis.log" --pidfile "$cluster_dir/$p/redis.pid" || true
+  done
+  for p in "${cluster_ports[@]}"; do
+    for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  done
+  # Fresh nodes hold no slots: join them. Nodes that remember a cluster
+  # (nodes.conf from an earlier run) only need time to agree again.
+  if redis-cli -h 127.0.0.1 -p "${cluster_ports[0]}" cluster info 2>/dev/null | grep -q '^cluster_slots_assigned:0'; then
+    redis-cli --cluster create "${cluster_ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null \
+      || log "redis-cli --cluster create failed"
+  fi
+  for _ in $(seq 1 100); do cluster_ok && break; sleep 0.1; done
+fi
+if cluster_ok; then
+  OAUTHX_REDIS_CLUSTER=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}")
+  export OAUTHX_REDIS_CLUSTER=${OAUTHX_REDIS_CLUSTER%,}
+else
+  log "no Redis Cluster: its tests skip (fail with OAUTHX_REQUIRE_SERVICES=1)"
+fi
+
 if [ "${OAUTHX_REQUIRE_SERVICES:-}" = 1 ]; then
   redis_up || { echo "FAIL: Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
   pg_up || { echo "FAIL: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+  cluster_ok || { echo "FAIL: no Redis Cluster on 127.0.0.1:${cluster_ports[0]}-${cluster_ports[2]}" >&2; exit 1; }
   command -v gnome-keyring-daemon >/dev/null || { echo "FAIL: gnome-keyring is not installed" >&2; exit 1; }
   command -v dbus-run-session >/dev/null || { echo "FAIL: dbus-run-session is not installed" >&2; exit 1; }
 fi
