@@ -146,10 +146,10 @@ func TestFailingStore(t *testing.T) {
 	s := &client.Session{ID: "f", Provider: "generic", AccessToken: "a"}
 	st.failNext(2)
 	require.ErrorIs(t, st.Save(ctx, s), errInjected)
-	require.ErrorIs(t, st.Save(ctx, s), errInjected)
+	require.ErrorIs(t, st.CompareAndSave(ctx, nil, s), errInjected)
 	_, err = st.Load(ctx, "f")
-	require.True(t, errors.Is(err, tokenstore.ErrNotFound), "a failed Save wrote nothing")
-	require.NoError(t, st.Save(ctx, s))
+	require.True(t, errors.Is(err, tokenstore.ErrNotFound), "a failed write wrote nothing")
+	require.NoError(t, st.CompareAndSave(ctx, nil, s))
 	assert.Equal(t, 2, st.injectedSoFar())
 	got, err := st.Load(ctx, "f")
 	require.NoError(t, err)

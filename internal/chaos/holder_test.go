@@ -40,7 +40,7 @@ type holderFault struct {
 	name string
 	// setup starts what the fault needs and returns the store the test
 	// uses, the one each child opens, and the fault itself: inject hits
-	// child a (stopped at gateLockedLoad, holding the lock) and returns
+	// child a (stopped at gateHeldCheck, holding the lock) and returns
 	// what undoes it, if anything, once B is done.
 	setup func(t *testing.T) (spec storeSpec, childSpec func(child string) storeSpec, inject func(a *proc) (resume func()))
 }
@@ -109,14 +109,14 @@ func (e *holderEnv) seed(t *testing.T, name string, i int) (string, *family) {
 	return id, e.p.familyOf(s.RefreshToken)
 }
 
-// reachGate has child a take id's lock and stop at gateLockedLoad. A
+// reachGate has child a take id's lock and stop at gateHeldCheck. A
 // Token call that fails before it gets there (a Redis client still
 // reconnecting after the previous run's restart) is counted in
 // c.TokenErrors and tried again, up to 10 times.
 func reachGate(t *testing.T, a *proc, id string, c *counts) {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
-		a.send(command{Op: "token", ID: id, Gate: gateLockedLoad})
+		a.send(command{Op: "token", ID: id, Gate: gateHeldCheck})
 		r := a.next("gate", replyTimeout)
 		if r.Op == "gate" {
 			return

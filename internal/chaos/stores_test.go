@@ -82,25 +82,28 @@ func makeDue(s *client.Session) *client.Session {
 
 // Gate points a child can pause at, reporting "gate" and waiting for "go".
 const (
-	// gateLockedLoad is right after the Load that follows a successful
-	// Lock: the holder has re-read the due session and is about to decide
-	// to refresh (before any check it makes right before sending).
-	gateLockedLoad = "locked-load"
+	// gateHeldCheck is the start of Lease.Held, which the refresh protocol
+	// calls right before it sends a refresh: the holder has taken the
+	// lock and re-read the due session, and has not checked its lock yet.
+	gateHeldCheck = "held-check"
 )
 
 // gatedStore is a child's store: it pauses at an armed gate point, so
-// that the test can put a fault at an exact step of the refresh.
+// that the test can put a fault at an exact step of the refresh. Its
+// locks are the store's own (AcquireLease: a Redis lease, a PostgreSQL
+// transaction lock, a file lock), wrapped so that Held can pause.
 type gatedStore struct {
 	tokenstore.Store
 	wait func(point, id string)
 
-	mu     sync.Mutex
-	armed  map[string]string // session ID → gate point
-	locked map[string]int    // session ID → locks held by this process
+	mu    sync.Mutex
+	armed map[string]string // session ID → gate point
 }
 
+var _ tokenstore.LeaseLocker = (*gatedStore)(nil)
+
 func newGatedStore(st tokenstore.Store, wait func(point, id string)) *gatedStore {
-	return &gatedStore{Store: st, wait: wait, armed: map[string]string{}, locked: map[string]int{}}
+	return &gatedStore{Store: st, wait: wait, armed: map[string]string{}}
 }
 
 func (s *gatedStore) arm(id, point string) {
@@ -109,45 +112,57 @@ func (s *gatedStore) arm(id, point string) {
 	s.mu.Unlock()
 }
 
-// Lock notes that id's lock is held, until it is released.
-func (s *gatedStore) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
-	unlock, err := s.Store.Lock(ctx, id)
+// take disarms and reports whether point was armed for id.
+func (s *gatedStore) take(id, point string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.armed[id] != point {
+		return false
+	}
+	delete(s.armed, id)
+	return true
+}
+
+// LockLease takes the store's own lock and wraps its lease.
+func (s *gatedStore) LockLease(ctx context.Context, id string) (tokenstore.Lease, error) {
+	l, err := tokenstore.AcquireLease(ctx, s.Store, id)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.locked[id]++
-	s.mu.Unlock()
-	var once sync.Once
-	return func() error {
-		once.Do(func() {
-			s.mu.Lock()
-			s.locked[id]--
-			s.mu.Unlock()
-		})
-		return unlock()
-	}, nil
+	g := gatedLease{Lease: l, s: s, id: id}
+	if tx, ok := l.(tokenstore.TxLease); ok {
+		return gatedTxLease{TxLease: tx, gatedLease: g}, nil
+	}
+	return g, nil
 }
 
-// Load pauses at gateLockedLoad when armed and the lock is held.
-func (s *gatedStore) Load(ctx context.Context, id string) (*client.Session, error) {
-	sess, err := s.Store.Load(ctx, id)
-	s.mu.Lock()
-	hit := s.armed[id] == gateLockedLoad && s.locked[id] > 0
-	if hit {
-		delete(s.armed, id)
-	}
-	s.mu.Unlock()
-	if hit {
-		s.wait(gateLockedLoad, id)
-	}
-	return sess, err
+// gatedLease pauses at the start of Held when gateHeldCheck is armed.
+type gatedLease struct {
+	tokenstore.Lease
+	s  *gatedStore
+	id string
 }
+
+func (l gatedLease) Held(ctx context.Context) error {
+	if l.s.take(l.id, gateHeldCheck) {
+		l.s.wait(gateHeldCheck, l.id)
+	}
+	return l.Lease.Held(ctx)
+}
+
+// gatedTxLease is gatedLease for a TxLease, which stays one.
+type gatedTxLease struct {
+	tokenstore.TxLease
+	gatedLease gatedLease
+}
+
+func (l gatedTxLease) Held(ctx context.Context) error { return l.gatedLease.Held(ctx) }
 
 // errInjected is the error failingStore's Save returns.
 var errInjected = errors.New("chaos: injected save failure")
 
-// failingStore fails the next Saves it is told to fail.
+// failingStore fails the next writes (Save and CompareAndSave) it is
+// told to fail.
 type failingStore struct {
 	tokenstore.Store
 
@@ -156,31 +171,44 @@ type failingStore struct {
 	injected int
 }
 
-// failNext makes the next n Saves fail with errInjected.
+// failNext makes the next n writes fail with errInjected.
 func (s *failingStore) failNext(n int) {
 	s.mu.Lock()
 	s.toFail = n
 	s.mu.Unlock()
 }
 
-// injectedSoFar returns how many Saves failed on purpose so far.
+// injectedSoFar returns how many writes failed on purpose so far.
 func (s *failingStore) injectedSoFar() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.injected
 }
 
+// fail reports whether this write is to fail.
+func (s *failingStore) fail() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.toFail == 0 {
+		return false
+	}
+	s.toFail--
+	s.injected++
+	return true
+}
+
 // Save fails while failures are queued.
 func (s *failingStore) Save(ctx context.Context, sess *client.Session) error {
-	s.mu.Lock()
-	fail := s.toFail > 0
-	if fail {
-		s.toFail--
-		s.injected++
-	}
-	s.mu.Unlock()
-	if fail {
+	if s.fail() {
 		return errInjected
 	}
 	return s.Store.Save(ctx, sess)
+}
+
+// CompareAndSave fails while failures are queued.
+func (s *failingStore) CompareAndSave(ctx context.Context, old, sess *client.Session) error {
+	if s.fail() {
+		return errInjected
+	}
+	return s.Store.CompareAndSave(ctx, old, sess)
 }
