@@ -143,7 +143,11 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if err != nil {
 		return nil, c.requestError(err, r)
 	}
-	resp, err := c.send(hreq, c.grants)
+	rc := c.grants
+	if c.replaySafe(r) {
+		rc = c.reads // the same retry policy as an idempotent request
+	}
+	resp, err := c.send(hreq, rc)
 	if err != nil {
 		return nil, c.finishError(err, r, nil)
 	}

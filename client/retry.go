@@ -21,8 +21,10 @@ import (
 //
 // A grant request is retried only when the provider certainly did not act
 // on it: the connection was never made, or the provider answered 429 or 503
-// (it refused the request). Idempotent requests (GET, HEAD) are also
-// retried after 500, 502, 504 and connection failures after sending.
+// (it refused the request). Idempotent requests (GET, HEAD) and grant
+// requests the provider declares replay-safe (ReplaySafe) are also
+// retried after 500, 502, 504, a connection failure after sending and the
+// HTTP client's own timeout.
 //
 // Waits honour Retry-After (seconds or an HTTP date). A Retry-After longer
 // than the longest wait, or one that would outlive the context's deadline,
@@ -69,7 +71,9 @@ func shouldRetry(ctx context.Context, resp *http.Response, err error, idempotent
 		if notSent(err) {
 			return true
 		}
-		return idempotent && !isContextError(err)
+		// The caller's context is live (checked above): a timeout here is
+		// the client's own per-attempt one.
+		return idempotent
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:

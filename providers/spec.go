@@ -131,6 +131,13 @@ type Spec struct {
 	// extras. raw is the whole decoded response.
 	Finish func(r *client.TokenRequest, s *client.Session, raw map[string]any) error
 
+	// ReplaySafe, if set, reports which requests the provider answers
+	// the same way when they are sent again after an ambiguous failure
+	// (see client.ReplaySafe): client.Client retries those with the same
+	// grant. Nil: none. Authorization-code requests are never retried,
+	// whatever it says.
+	ReplaySafe func(r *client.TokenRequest) bool
+
 	// optErrs are what options given invalid values recorded; Validate
 	// reports them.
 	optErrs []error
@@ -212,6 +219,11 @@ func (p *Provider) Validate() error {
 
 // Name implements client.Provider.
 func (p *Provider) Name() string { return p.spec.Name }
+
+// ReplaySafe implements client.ReplaySafe with Spec.ReplaySafe.
+func (p *Provider) ReplaySafe(r *client.TokenRequest) bool {
+	return p.spec.ReplaySafe != nil && p.spec.ReplaySafe(r)
+}
 
 // AuthURL implements client.AuthURLProvider.
 func (p *Provider) AuthURL() string { return p.spec.AuthURL }

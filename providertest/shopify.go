@@ -36,14 +36,26 @@ import (
 // 400 invalid_subject_token, bad refresh tokens 400 invalid_grant.
 //
 // Grants: token exchange of a session token for an online, offline or
-// expiring offline token; refresh of an expiring token (rotating: the old
-// refresh token is spent); migration of a non-expiring offline token
-// (which revokes it); the authorization-code grant (IssueCode). A new
-// expiring token for a shop revokes the shop's earlier expiring access and
-// refresh tokens, as Shopify does.
+// expiring offline token; refresh of an expiring token; migration of a
+// non-expiring offline token (which revokes it); the authorization-code
+// grant (IssueCode). A request without the expiring parameter gets an
+// expiring token, as public apps created since 2026-04-01 must. A new
+// expiring token for a shop revokes the shop's earlier expiring access
+// token, as Shopify does.
+//
+// Refresh follows Shopify's retention rule (2026-08-28): the refresh
+// token just used stays valid until the new access token is first used
+// on the Admin API (or the new refresh token is used), and presenting it
+// again meanwhile answers the same token pair; after that it is refused
+// with invalid_grant and counted in ReusedRefreshTokens. A migration
+// retried with the same non-expiring token within 7 days answers the same
+// token pair.
 //
 // GET {URL}/{shop}/admin/api/{version}/shop.json answers a request that
-// authenticates with a live X-Shopify-Access-Token for that shop.
+// authenticates with a live X-Shopify-Access-Token for that shop, and 401
+// for a missing, unknown, expired or revoked one. With
+// WithShopifyNonExpiringRejected (Shopify from 2027-01-01 on) it answers
+// 401 for a non-expiring offline token too.
 //
 // The other doors: GET {URL}/{shop}/admin/oauth/authorize approves at once
 // and redirects back with a code and a signed query (shopify_authorize.go);
@@ -69,7 +81,17 @@ type Shopify struct {
 	refresh  map[string]shopifyRefresh // live refresh token → its shop
 	spent    map[string]bool           // used codes and refresh tokens
 	revoked  map[string]bool           // revoked access and refresh tokens
+	migrated map[string]shopifyMigration // migrated non-expiring token → its answer
 	requests []ShopifyRequest
+}
+
+// MigrationReplayWindow is how long a migration retried with the same
+// non-expiring token answers the same token pair.
+const MigrationReplayWindow = 7 * 24 * time.Hour
+
+type shopifyMigration struct {
+	at     time.Time
+	answer map[string]any
 }
 
 // ShopifyStats counts what the fake has seen.
@@ -82,8 +104,13 @@ type ShopifyStats struct {
 	Rejected            int // token requests answered with an error
 	InvalidSubject      int // answers invalid_subject_token
 	Revoked             int // tokens revoked by a newer expiring token or a migration
-	ReusedRefreshTokens int // refresh tokens presented after rotation
+	ReusedRefreshTokens int // refresh tokens presented after they were retired
+	RefreshReplays      int // retained refresh tokens presented again (answered the same pair)
+	MigrationReplays    int // migrations retried within MigrationReplayWindow (same pair)
 	AdminCalls          int // Admin API calls answered 200
+	AdminRefused        int // Admin API calls answered 401
+	RevokedAdminCalls   int // Admin API calls with a revoked access token
+	NonExpiringAdmin    int // Admin API calls with a non-expiring offline token (answered or not)
 }
 
 // ShopifyRequest is one request the token endpoint received, as sent.
@@ -103,6 +130,10 @@ type fakeShop struct {
 	offline  string // the non-expiring offline token, if any
 	expiring string // the current expiring access token, if any
 	refresh  string // its refresh token
+	// retained is the refresh token that produced expiring, kept valid
+	// until expiring is first used; retainedAnswer is what it answers.
+	retained       string
+	retainedAnswer map[string]any
 }
 
 type shopifyAccess struct {
@@ -125,7 +156,15 @@ type shopifyConfig struct {
 	onlineLifetime          time.Duration
 	refreshWithoutExpiresIn bool
 	doors                   shopifyDoorsConfig
+	rejectNonExpiring       bool
 	common
+}
+
+// WithShopifyNonExpiringRejected makes the Admin API answer 401 to a
+// non-expiring offline token, as Shopify does for public apps from
+// 2027-01-01.
+func WithShopifyNonExpiringRejected() ShopifyOption {
+	return shopifyOption(func(c *shopifyConfig) { c.rejectNonExpiring = true })
 }
 
 // WithShopifyCredentials sets the API key and secret (defaults
@@ -175,7 +214,7 @@ func NewShopify(opts ...ShopifyOption) *Shopify {
 		APIKey: cfg.apiKey, APISecret: cfg.apiSecret, cfg: cfg,
 		shops: map[string]*fakeShop{}, codes: map[string]string{},
 		access: map[string]shopifyAccess{}, refresh: map[string]shopifyRefresh{},
-		spent: map[string]bool{}, revoked: map[string]bool{},
+		spent: map[string]bool{}, revoked: map[string]bool{}, migrated: map[string]shopifyMigration{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{shop}/admin/oauth/access_token", func(w http.ResponseWriter, r *http.Request) {
@@ -244,6 +283,24 @@ func (f *Shopify) AccessTokenValid(shop, tok string) bool {
 	defer f.mu.Unlock()
 	a, ok := f.access[tok]
 	return ok && a.shop == shop && (a.expiry.IsZero() || f.cfg.now().Before(a.expiry))
+}
+
+// Uninstall revokes every token the fake issued for shop, as when the
+// merchant uninstalls the app.
+func (f *Shopify) Uninstall(shop string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for tok, a := range f.access {
+		if a.shop == shop {
+			f.revokeLocked(tok)
+		}
+	}
+	for tok, r := range f.refresh {
+		if r.shop == shop {
+			f.revokeLocked(tok)
+		}
+	}
+	delete(f.shops, shop)
 }
 
 // Revoked reports whether tok (access or refresh) was revoked by a newer
@@ -343,7 +400,7 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 		f.fail(w, http.StatusUnauthorized, "invalid_client", "client credentials are invalid")
 		return
 	}
-	expiring := p["expiring"] == "1"
+	expiring := p["expiring"] != "0" // absent: expiring, as for public apps since 2026-04-01
 	switch grant {
 	case "":
 		f.codeGrant(w, shop, p["code"], expiring)
@@ -405,8 +462,16 @@ func (f *Shopify) exchange(w http.ResponseWriter, shop string, p map[string]stri
 			return
 		}
 		f.mu.Lock()
+		old := p["subject_token"]
+		if m, ok := f.migrated[old]; ok && m.answer["shop"] == shop && f.cfg.now().Before(m.at.Add(MigrationReplayWindow)) {
+			f.stats.MigrationReplays++
+			resp := answerOf(m.answer)
+			f.mu.Unlock()
+			writeJSON(w, http.StatusOK, resp)
+			return
+		}
 		s := f.shops[shop]
-		if s == nil || s.offline == "" || subtle.ConstantTimeCompare([]byte(s.offline), []byte(p["subject_token"])) != 1 {
+		if s == nil || s.offline == "" || subtle.ConstantTimeCompare([]byte(s.offline), []byte(old)) != 1 {
 			f.mu.Unlock()
 			f.invalidSubject(w, "offline access token is invalid or was already migrated")
 			return
@@ -415,6 +480,7 @@ func (f *Shopify) exchange(w http.ResponseWriter, shop string, p map[string]stri
 		s.offline = ""
 		f.stats.Migrations++
 		resp := f.offlineAnswerLocked(shop, true)
+		f.migrated[old] = shopifyMigration{at: f.cfg.now(), answer: withShop(resp, shop)}
 		f.mu.Unlock()
 		writeJSON(w, http.StatusOK, resp)
 	default:
@@ -433,15 +499,54 @@ func (f *Shopify) refreshGrant(w http.ResponseWriter, shop, rt string) {
 		f.fail(w, http.StatusBadRequest, "invalid_grant", "refresh token is invalid, expired, revoked or already used")
 		return
 	}
-	delete(f.refresh, rt)
-	f.spent[rt] = true
+	s := f.shopLocked(shop)
+	if rt == s.retained {
+		// Retained: the answer was lost or not saved; the replacement has
+		// not been used yet. The same pair again.
+		f.stats.RefreshReplays++
+		resp := answerOf(s.retainedAnswer)
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	f.retireLocked(s) // using the replacement retires its predecessor
 	f.stats.Refreshes++
 	resp := f.offlineAnswerLocked(shop, true)
 	if f.cfg.refreshWithoutExpiresIn {
 		delete(resp, "expires_in")
 	}
+	s.retained, s.retainedAnswer = rt, resp
+	f.refresh[rt] = info // offlineAnswerLocked revoked it: it stays valid, retained
+	delete(f.revoked, rt)
+	f.stats.Revoked--
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// retireLocked ends the retention of s's previous refresh token.
+func (f *Shopify) retireLocked(s *fakeShop) {
+	if s.retained != "" {
+		delete(f.refresh, s.retained)
+		f.spent[s.retained] = true
+		s.retained, s.retainedAnswer = "", nil
+	}
+}
+
+// answerOf copies a kept answer for writing, without the fake's own keys.
+func answerOf(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "shop" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func withShop(m map[string]any, shop string) map[string]any {
+	out := answerOf(m)
+	out["shop"] = shop
+	return out
 }
 
 func (f *Shopify) shopLocked(shop string) *fakeShop {
@@ -474,6 +579,10 @@ func (f *Shopify) offlineAnswerLocked(shop string, expiring bool) map[string]any
 	}
 	if s.refresh != "" {
 		f.revokeLocked(s.refresh)
+	}
+	if s.retained != "" {
+		f.revokeLocked(s.retained)
+		s.retained, s.retainedAnswer = "", nil
 	}
 	now := f.cfg.now()
 	s.expiring, s.refresh = randomToken("shpat_"), randomToken("shprt_")
@@ -581,11 +690,29 @@ func (f *Shopify) fail(w http.ResponseWriter, status int, code, desc string) {
 func (f *Shopify) adminShop(w http.ResponseWriter, r *http.Request) {
 	shop := r.PathValue("shop")
 	tok := r.Header.Get("X-Shopify-Access-Token")
-	if r.Header.Get("Authorization") != "" || tok == "" || !f.AccessTokenValid(shop, tok) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+	f.mu.Lock()
+	a, live := f.access[tok]
+	live = live && a.shop == shop && (a.expiry.IsZero() || f.cfg.now().Before(a.expiry))
+	nonExpiring := live && a.expiry.IsZero() && a.userID == 0
+	if nonExpiring {
+		f.stats.NonExpiringAdmin++
+	}
+	if f.revoked[tok] {
+		f.stats.RevokedAdminCalls++
+	}
+	if r.Header.Get("Authorization") != "" || tok == "" || !live || nonExpiring && f.cfg.rejectNonExpiring {
+		f.stats.AdminRefused++
+		f.mu.Unlock()
+		msg := "[API] Invalid API key or access token (unrecognized login or wrong password)"
+		if nonExpiring {
+			msg = "[API] Non-expiring offline access tokens are no longer accepted for public apps"
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"errors": msg})
 		return
 	}
-	f.mu.Lock()
+	if s := f.shops[shop]; s != nil && tok == s.expiring {
+		f.retireLocked(s) // the first use of the replacement ends the retention
+	}
 	f.stats.AdminCalls++
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"shop": map[string]any{

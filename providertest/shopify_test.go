@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,11 +132,26 @@ func TestShopifyFakeExpiringRotation(t *testing.T) {
 	status, c := refresh(b["refresh_token"].(string))
 	require.Equal(t, 200, status)
 	assert.NotEqual(t, b["refresh_token"], c["refresh_token"])
+	assert.True(t, f.Revoked(b["access_token"].(string)), "the refresh revokes the previous access token")
+	// Retention: b's refresh token answers the same pair until c is used.
+	status, again := refresh(b["refresh_token"].(string))
+	require.Equal(t, 200, status)
+	assert.Equal(t, c["access_token"], again["access_token"])
+	assert.Equal(t, c["refresh_token"], again["refresh_token"])
+	assert.Equal(t, 200, admin(t, f, c["access_token"].(string)))
 	status, _ = refresh(b["refresh_token"].(string))
-	assert.Equal(t, 400, status)
+	assert.Equal(t, 400, status, "retired by the first use of the new access token")
 	st := f.Stats()
 	assert.Equal(t, 1, st.Refreshes)
+	assert.Equal(t, 1, st.RefreshReplays)
 	assert.Equal(t, 1, st.ReusedRefreshTokens)
+	// Using the replacement refresh token also retires its predecessor.
+	status, d := refresh(c["refresh_token"].(string))
+	require.Equal(t, 200, status)
+	status, _ = refresh(d["refresh_token"].(string))
+	require.Equal(t, 200, status)
+	status, _ = refresh(c["refresh_token"].(string))
+	assert.Equal(t, 400, status)
 
 	// The online answer carries the associated user.
 	status, o := post(t, f, path, exchangeBody(f, f.SessionToken(shop, 9), "urn:shopify:params:oauth:token-type:online-access-token", "0"), nil)
@@ -170,4 +186,66 @@ func TestShopifyFakeFaultsAndAdmin(t *testing.T) {
 	assert.Equal(t, 200, get("X-Shopify-Access-Token", tok))
 	assert.Equal(t, 401, get("Authorization", "Bearer "+tok), "the Admin API does not take Bearer")
 	assert.Equal(t, 401, get("X-Shopify-Access-Token", "shpat_nope"))
+}
+
+func admin(t *testing.T, f *providertest.Shopify, tok string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.URL+"/"+shop+"/admin/api/2025-01/shop.json", nil)
+	req.Header.Set("X-Shopify-Access-Token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestShopifyFakeMigrationReplayAnd2027(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := providertest.NewShopify(providertest.WithClock(clock), providertest.WithShopifyNonExpiringRejected())
+	defer f.Close()
+	path := "/" + shop + "/admin/oauth/access_token"
+	old := f.IssueOfflineToken(shop)
+	assert.Equal(t, 401, admin(t, f, old), "from 2027-01-01 a non-expiring token fails Admin calls")
+	migrate := func() (int, map[string]any) {
+		return post(t, f, path, migrationBody(f, old), nil)
+	}
+	status, a := migrate()
+	require.Equal(t, 200, status)
+	status, b := migrate()
+	require.Equal(t, 200, status, "a retried migration answers the same pair")
+	assert.Equal(t, a["access_token"], b["access_token"])
+	assert.Equal(t, a["refresh_token"], b["refresh_token"])
+	assert.Equal(t, 200, admin(t, f, a["access_token"].(string)))
+	mu.Lock()
+	now = now.Add(providertest.MigrationReplayWindow)
+	mu.Unlock()
+	status, m := migrate()
+	assert.Equal(t, 400, status, "after 7 days the old token is just dead")
+	assert.Equal(t, "invalid_subject_token", m["error"])
+	st := f.Stats()
+	assert.Equal(t, 1, st.Migrations)
+	assert.Equal(t, 1, st.MigrationReplays)
+	assert.Equal(t, 1, st.NonExpiringAdmin)
+
+	// Without the expiring parameter the fake issues an expiring token.
+	body, _ := json.Marshal(map[string]string{"client_id": f.APIKey, "client_secret": f.APISecret,
+		"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token": f.SessionToken(shop, 1),
+		"subject_token_type": "urn:ietf:params:oauth:token-type:id_token", "requested_token_type": offlineURN})
+	status, e := post(t, f, path, string(body), nil)
+	require.Equal(t, 200, status)
+	assert.NotEmpty(t, e["refresh_token"])
+
+	// Uninstalling revokes everything; the Admin API answers 401.
+	f.Uninstall(shop)
+	assert.Equal(t, 401, admin(t, f, e["access_token"].(string)))
+	assert.Equal(t, 1, f.Stats().RevokedAdminCalls)
+}
+
+func migrationBody(f *providertest.Shopify, old string) string {
+	b, _ := json.Marshal(map[string]string{"client_id": f.APIKey, "client_secret": f.APISecret,
+		"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token": old,
+		"subject_token_type": offlineURN, "requested_token_type": offlineURN, "expiring": "1"})
+	return string(b)
 }

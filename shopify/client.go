@@ -40,6 +40,18 @@ type Config struct {
 	// environment. Each must be a lowercase domain name.
 	ShopDomains []string
 
+	// InsecureNonExpiringOfflineTokens makes offline tokens non-expiring
+	// unless a call asks for expiring ones (TokenExchangeParams.Expiring,
+	// ExchangeCode's expiring), and keeps the middleware from migrating
+	// stored non-expiring sessions. Leave it false: offline tokens then
+	// expire after an hour and come with a refresh token, and a stored
+	// non-expiring one is migrated the first time it is used. From
+	// 2027-01-01 Shopify rejects Admin API requests that public apps make
+	// with non-expiring offline tokens; only custom apps and apps created
+	// by merchants are exempt, and only those may set this. A leaked
+	// non-expiring token stays valid until the app is uninstalled.
+	InsecureNonExpiringOfflineTokens bool
+
 	// InsecureShopBaseURL is for tests only. When set, a shop's URLs are
 	// InsecureShopBaseURL + "/" + shop + "/admin/…" instead of
 	// https://{shop}/admin/…: the token endpoint, AdminURL and the hosts
@@ -132,6 +144,13 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 // now is the Client's one clock: the token client's (Config.Now or
 // client.WithClock).
 func (c *Client) now() time.Time { return c.c.Now() }
+
+// expiring reports whether an offline token request asks for an expiring
+// token: always, unless Config.InsecureNonExpiringOfflineTokens leaves it
+// to the caller.
+func (c *Client) expiring(asked bool) bool {
+	return asked || !c.cfg.InsecureNonExpiringOfflineTokens
+}
 
 // SanitizeShop is the package's SanitizeShop, also accepting the
 // Config.ShopDomains.

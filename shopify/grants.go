@@ -36,8 +36,11 @@ type TokenExchangeParams struct {
 	// OnlineAccessToken.
 	RequestedTokenType RequestedTokenType
 	// Expiring asks for an expiring offline token with a refresh token
-	// (expiring=1). Shopify then revokes the app's earlier expiring tokens
-	// for the shop. Only for offline tokens.
+	// (expiring=1). Offline tokens are expiring anyway unless
+	// Config.InsecureNonExpiringOfflineTokens is set: only with that switch
+	// does a false Expiring ask for a non-expiring token (expiring=0).
+	// Shopify revokes the app's earlier expiring tokens for the shop when
+	// it issues a new one. Only for offline tokens.
 	Expiring bool
 }
 
@@ -83,8 +86,9 @@ func (c *Client) ExchangeToken(ctx context.Context, p TokenExchangeParams) (*cli
 		SubjectTokenType:   TokenTypeIDToken,
 		RequestedTokenType: string(typ),
 	}
-	r.Params = url.Values{"expiring": {expiringFlag(p.Expiring)}}
-	key := "x\x00" + digest(p.SessionToken) + "\x00" + string(typ) + "\x00" + expiringFlag(p.Expiring)
+	expiring := typ == OfflineAccessToken && c.expiring(p.Expiring)
+	r.Params = url.Values{"expiring": {expiringFlag(expiring)}}
+	key := "x\x00" + digest(p.SessionToken) + "\x00" + string(typ) + "\x00" + expiringFlag(expiring)
 	return c.shared(ctx, &c.exchanges, key, r)
 }
 
@@ -142,7 +146,8 @@ func (c *Client) MigrateToExpiringToken(ctx context.Context, shop, offlineAccess
 
 // ExchangeCode exchanges the authorization code of Shopify's OAuth
 // redirect for an access token: client_id, client_secret, code and
-// expiring, no grant_type. Verify the callback first with VerifyCallback.
+// expiring, no grant_type. The offline token is expiring whatever expiring
+// says, unless Config.InsecureNonExpiringOfflineTokens is set. Verify the callback first with VerifyCallback.
 // A code is single-use and sent at most once.
 func (c *Client) ExchangeCode(ctx context.Context, shop, code string, expiring bool) (*client.Session, error) {
 	s, err := c.SanitizeShop(shop)
@@ -154,7 +159,7 @@ func (c *Client) ExchangeCode(ctx context.Context, shop, code string, expiring b
 	}
 	r := c.newRequest(client.GrantAuthorizationCode, s)
 	r.Code = code
-	r.Params = url.Values{"expiring": {expiringFlag(expiring)}}
+	r.Params = url.Values{"expiring": {expiringFlag(c.expiring(expiring))}}
 	return c.c.Do(ctx, r)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -32,9 +33,23 @@ func requireJSONHeaders(t *testing.T, r providertest.ShopifyRequest) {
 	assert.Empty(t, r.Header.Get("Authorization"), "credentials go in the body only")
 }
 
-func TestExchangeTokenOffline(t *testing.T) {
+func TestExchangeTokenOfflineExpiringByDefault(t *testing.T) {
 	t.Parallel()
 	fake, c := setup(t)
+	for _, asked := range []bool{false, true} {
+		s, err := c.ExchangeToken(context.Background(), shopify.TokenExchangeParams{
+			SessionToken: fake.SessionToken(testShop, 42), Expiring: asked,
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "1", fake.Requests()[len(fake.Requests())-1].Body["expiring"], "expiring whatever Expiring says")
+		assert.NotEmpty(t, s.RefreshToken)
+		assert.True(t, s.Expiry.Equal(fixedNow.Add(time.Hour)))
+	}
+}
+
+func TestExchangeTokenOffline(t *testing.T) {
+	t.Parallel()
+	fake, c := setupConfig(t, nonExpiring)
 	st := fake.SessionToken(testShop, 42)
 	s, err := c.ExchangeToken(context.Background(), shopify.TokenExchangeParams{
 		Shop: testShop, SessionToken: st, RequestedTokenType: shopify.OfflineAccessToken,
@@ -250,7 +265,17 @@ func TestRefreshExpiringToken(t *testing.T) {
 	assert.False(t, fake.AccessTokenValid(testShop, s1.AccessToken), "a new expiring token revokes the previous")
 	assert.True(t, fake.AccessTokenValid(testShop, s2.AccessToken))
 
-	// The spent refresh token is dead: ErrReauthorize, nothing leaked.
+	// Shopify's retention rule: until s2's access token is first used, s1's
+	// refresh token answers the same pair again (a lost answer recovered).
+	again, err := c.Refresh(ctx, s1)
+	require.NoError(t, err)
+	assert.Equal(t, s2.AccessToken, again.AccessToken)
+	assert.Equal(t, s2.RefreshToken, again.RefreshToken)
+	assert.Equal(t, 1, fake.Stats().RefreshReplays)
+	adminGet(t, c, s2, http.StatusOK)
+
+	// Once s2 was used, s1's refresh token is retired: ErrReauthorize,
+	// nothing leaked.
 	_, err = c.Refresh(ctx, s1)
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	var ce *client.Error
@@ -260,8 +285,7 @@ func TestRefreshExpiringToken(t *testing.T) {
 	assert.Equal(t, 1, fake.Stats().ReusedRefreshTokens)
 
 	// A non-expiring session cannot be refreshed.
-	off, err := c.ExchangeToken(ctx, shopify.TokenExchangeParams{SessionToken: fake.SessionToken(testShop, 1)})
-	require.NoError(t, err)
+	off := &client.Session{ID: shopify.OfflineSessionID(testShop), Provider: "shopify", Subject: testShop, AccessToken: fake.IssueOfflineToken(testShop)}
 	_, err = c.Refresh(ctx, off)
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	// A session whose Subject is not a shop sends nothing.
@@ -316,8 +340,15 @@ func TestMigrateToExpiringToken(t *testing.T) {
 	assert.True(t, s.Expiry.Equal(fixedNow.Add(time.Hour)))
 	assert.False(t, fake.AccessTokenValid(testShop, old), "migration revokes the old token")
 
-	// Migrating twice: the old token is gone.
-	_, err = c.MigrateToExpiringToken(ctx, testShop, old)
+	// A retried migration answers the same pair (for 7 days).
+	again, err := c.MigrateToExpiringToken(ctx, testShop, old)
+	require.NoError(t, err)
+	assert.Equal(t, s.AccessToken, again.AccessToken)
+	assert.Equal(t, s.RefreshToken, again.RefreshToken)
+	assert.Equal(t, 1, fake.Stats().Migrations)
+	assert.Equal(t, 1, fake.Stats().MigrationReplays)
+	// A token that was never issued is refused.
+	_, err = c.MigrateToExpiringToken(ctx, testShop, "shpat_never-issued-0000")
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	requireNoSecrets(t, err.Error(), old)
 
@@ -327,17 +358,22 @@ func TestMigrateToExpiringToken(t *testing.T) {
 	_, err = c.MigrateToExpiringToken(ctx, old, testShop) // arguments swapped
 	require.ErrorIs(t, err, shopify.ErrInvalidShop)
 	requireNoSecrets(t, err.Error(), old)
-	assert.Len(t, fake.Requests(), 2)
+	assert.Len(t, fake.Requests(), 3)
 }
 
 func TestExchangeCode(t *testing.T) {
 	t.Parallel()
-	for _, expiring := range []bool{false, true} {
-		t.Run(fmt.Sprint("expiring=", expiring), func(t *testing.T) {
+	for _, tc := range []struct{ insecure, asked, expiring bool }{{false, false, true}, {false, true, true}, {true, false, false}, {true, true, true}} {
+		t.Run(fmt.Sprint("insecure=", tc.insecure, ",asked=", tc.asked), func(t *testing.T) {
 			t.Parallel()
-			fake, c := setup(t)
+			edit := func(*shopify.Config) {}
+			if tc.insecure {
+				edit = nonExpiring
+			}
+			fake, c := setupConfig(t, edit)
+			expiring := tc.expiring
 			code := fake.IssueCode(testShop)
-			s, err := c.ExchangeCode(context.Background(), testShop, code, expiring)
+			s, err := c.ExchangeCode(context.Background(), testShop, code, tc.asked)
 			require.NoError(t, err)
 			r := onlyRequest(t, fake)
 			requireJSONHeaders(t, r)
@@ -402,4 +438,18 @@ func TestNewValidatesConfig(t *testing.T) {
 	for _, s := range []string{c.String(), fmt.Sprintf("%v %+v %#v %s", c, c, c, c)} {
 		requireNoSecrets(t, s)
 	}
+}
+
+// adminGet calls the fake's Admin API shop.json with s's token through
+// the package's Admin client and requires the status.
+func adminGet(t *testing.T, c *shopify.Client, s *client.Session, status int) {
+	t.Helper()
+	hc, err := c.AdminClient(s, nil)
+	require.NoError(t, err)
+	u, err := c.AdminURL(s.Subject, "api/2025-01/shop.json")
+	require.NoError(t, err)
+	resp, err := hc.Get(u)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, status, resp.StatusCode)
 }

@@ -26,19 +26,29 @@ func fixedClock() time.Time { return fixedNow }
 // fixed clock unless a clock is given.
 func setup(t *testing.T, opts ...client.Option) (*providertest.Shopify, *shopify.Client) {
 	t.Helper()
+	return setupConfig(t, nil, opts...)
+}
+
+// setupConfig is setup with the Config changed by edit first.
+func setupConfig(t *testing.T, edit func(*shopify.Config), opts ...client.Option) (*providertest.Shopify, *shopify.Client) {
+	t.Helper()
 	fake := providertest.NewShopify(
 		providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
 		providertest.WithClock(fixedClock),
 	)
 	t.Cleanup(fake.Close)
 	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 50*time.Millisecond)}, opts...)
-	c, err := shopify.New(shopify.Config{
+	cfg := shopify.Config{
 		APIKey:              testAPIKey,
 		APISecret:           testAPISecret,
 		Scopes:              []string{"read_products"},
 		Now:                 fixedClock,
 		InsecureShopBaseURL: fake.URL,
-	}, opts...)
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := shopify.New(cfg, opts...)
 	require.NoError(t, err)
 	return fake, c
 }
@@ -62,3 +72,7 @@ func requireNoSecrets(t *testing.T, text string, secrets ...string) {
 		}
 	}
 }
+
+// nonExpiring is a setupConfig edit for a custom app that keeps
+// non-expiring offline tokens.
+func nonExpiring(c *shopify.Config) { c.InsecureNonExpiringOfflineTokens = true }

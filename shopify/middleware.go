@@ -25,9 +25,10 @@ type Storage interface {
 type MiddlewareConfig struct {
 	// Storage keeps the sessions. Required.
 	Storage Storage
-	// IsNotFound reports whether a Load error means "no such session"
-	// (e.g. errors.Is(err, tokenstore.ErrNotFound)). Nil: only (nil, nil)
-	// means not found, and any Load error fails the request.
+	// IsNotFound reports whether a Load error means "no such session",
+	// besides errors matching client.ErrSessionNotFound (every tokenstore
+	// store's) and (nil, nil). Nil: only those mean not found, and any
+	// other Load error fails the request.
 	IsNotFound func(error) bool
 	// Online makes the middleware use the staff member's online session
 	// ({shop}_{userId}) instead of the shop's offline one.
@@ -153,7 +154,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 func (m *middleware) session(ctx context.Context, id, tok string) (*client.Session, error) {
 	stored, err := m.cfg.Storage.Load(ctx, id)
 	if err != nil {
-		if m.cfg.IsNotFound == nil || !m.cfg.IsNotFound(err) {
+		if !errors.Is(err, client.ErrSessionNotFound) && (m.cfg.IsNotFound == nil || !m.cfg.IsNotFound(err)) {
 			return nil, &storageError{err}
 		}
 		stored = nil

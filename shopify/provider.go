@@ -48,7 +48,24 @@ func newProvider(c *Client) (*providers.Provider, error) {
 		Expiry:         providers.ExpiresIn,
 		ScopeSeparator: ",",
 		Finish:         c.finish,
+		ReplaySafe:     replaySafe,
 	})
+}
+
+// replaySafe declares Shopify's refresh and migration replay-safe: since
+// 2026-08-28 a used refresh token stays valid until the new access token
+// is first used, and a retried migration returns the same token pair for
+// 7 days. So after an ambiguous failure they are sent again with the same
+// grant (bounded by the client's retry count). Session-token exchanges
+// and authorization codes are not.
+func replaySafe(r *client.TokenRequest) bool {
+	switch {
+	case r.Grant == client.GrantRefreshToken:
+		return true
+	case r.Grant == client.GrantTokenExchange && r.Exchange != nil:
+		return r.Exchange.SubjectTokenType == TokenTypeOfflineAccessToken
+	}
+	return false
 }
 
 // shopifyErrors is the {"errors": "…"} body Shopify sends for some

@@ -362,7 +362,7 @@ func (d *demo) generic() {
 }
 
 func (d *demo) shopify() {
-	d.section("shopify", "Shopify: session-token exchange (offline, online, expiring) and refresh")
+	d.section("shopify", "Shopify: session-token exchange (expiring offline, online), migration and refresh")
 	fake := providertest.NewShopify()
 	defer fake.Close()
 	const shop = "demo-shop.myshopify.com"
@@ -382,15 +382,15 @@ func (d *demo) shopify() {
 		}
 		return s, d.save(s, s.ID, m)
 	}
-	d.step("offline token (non-expiring)", func() (string, error) {
-		s, err := exchange(shopify.TokenExchangeParams{RequestedTokenType: shopify.OfflineAccessToken})
+	d.step("migrate a non-expiring offline token (an install from before 2026)", func() (string, error) {
+		s, err := cl.shop.MigrateToExpiringToken(d.ctx, shop, fake.IssueOfflineToken(shop))
 		if err != nil {
 			return "", err
 		}
-		if s.ID != shopify.OfflineSessionID(shop) || !s.NeverExpires() || s.RefreshToken != "" {
-			return "", fmt.Errorf("want a never-expiring %s without refresh token, got %v", shopify.OfflineSessionID(shop), s)
+		if s.ID != shopify.OfflineSessionID(shop) || s.NeverExpires() || s.RefreshToken == "" {
+			return "", fmt.Errorf("want an expiring %s with a refresh token, got %v", shopify.OfflineSessionID(shop), s)
 		}
-		return fmt.Sprintf("%s: access %s, never expires", s.ID, redact(s.AccessToken)), nil
+		return fmt.Sprintf("%s: access %s, refresh %s, %s", s.ID, redact(s.AccessToken), redact(s.RefreshToken), expiryText(s, time.Now())), nil
 	})
 	d.step("online token (the staff member's)", func() (string, error) {
 		s, err := exchange(shopify.TokenExchangeParams{RequestedTokenType: shopify.OnlineAccessToken})
@@ -404,9 +404,9 @@ func (d *demo) shopify() {
 		return fmt.Sprintf("%s: user %d (%s), %s", s.ID, u.ID, u.Email, expiryText(s, time.Now())), nil
 	})
 	var exp *client.Session
-	d.step("expiring offline token", func() (string, error) {
+	d.step("offline token (expiring by default)", func() (string, error) {
 		var err error
-		exp, err = exchange(shopify.TokenExchangeParams{RequestedTokenType: shopify.OfflineAccessToken, Expiring: true})
+		exp, err = exchange(shopify.TokenExchangeParams{RequestedTokenType: shopify.OfflineAccessToken})
 		if err != nil {
 			return "", err
 		}
@@ -415,7 +415,8 @@ func (d *demo) shopify() {
 		}
 		return fmt.Sprintf("%s: access %s, refresh %s, %s", exp.ID, redact(exp.AccessToken), redact(exp.RefreshToken), expiryText(exp, time.Now())), nil
 	})
-	d.step("refresh the expiring token (rotates; the old one is refused)", func() (string, error) {
+	var old *client.Session
+	d.step("refresh the expiring token (rotates)", func() (string, error) {
 		ns, err := cl.shop.Refresh(d.ctx, exp)
 		if err != nil {
 			return "", err
@@ -426,13 +427,10 @@ func (d *demo) shopify() {
 		if err := d.save(ns, ns.ID, m); err != nil {
 			return "", err
 		}
-		if _, err := cl.shop.Refresh(d.ctx, exp); !errors.Is(err, client.ErrReauthorize) {
-			return "", fmt.Errorf("reusing the old refresh token: want ErrReauthorize, got %v", err)
-		}
-		exp = ns
+		old, exp = exp, ns
 		return fmt.Sprintf("new access %s, %s", redact(ns.AccessToken), expiryText(ns, time.Now())), nil
 	})
-	d.step("call the Admin API with X-Shopify-Access-Token", func() (string, error) {
+	d.step("call the Admin API with X-Shopify-Access-Token; the old refresh token is retired", func() (string, error) {
 		hc, err := cl.shop.AdminClient(exp, nil)
 		if err != nil {
 			return "", err
@@ -450,7 +448,12 @@ func (d *demo) shopify() {
 		if resp.StatusCode != http.StatusOK {
 			return "", fmt.Errorf("shop.json answered %d", resp.StatusCode)
 		}
-		return "GET shop.json -> 200", nil
+		// Shopify keeps the used refresh token valid until the new access
+		// token is first used; now it is refused.
+		if _, err := cl.shop.Refresh(d.ctx, old); !errors.Is(err, client.ErrReauthorize) {
+			return "", fmt.Errorf("reusing the old refresh token: want ErrReauthorize, got %v", err)
+		}
+		return "GET shop.json -> 200; the old refresh token is refused", nil
 	})
 	d.step("an expired session token is refused before anything is sent", func() (string, error) {
 		before := fake.Stats().Requests

@@ -18,7 +18,7 @@ func cmdExchange(c *cli, args []string) error {
 	redirect := fs.String("redirect-url", "", "the redirect_uri the authorize request used, if any")
 	verifier := fs.String("code-verifier", "", "the PKCE code verifier, if the authorize request had a challenge")
 	shop := fs.String("shop", "", "shopify: the shop domain")
-	expiring := fs.Bool("expiring", false, "shopify: ask for an expiring offline token with a refresh token")
+	expiring := fs.Bool("expiring", false, "shopify: ask for an expiring offline token with a refresh token (the default: offline tokens are always expiring)")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err

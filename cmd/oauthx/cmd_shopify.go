@@ -14,7 +14,7 @@ func cmdShopifyExchange(c *cli, args []string) error {
 	shop := fs.String("shop", "", "the shop domain (e.g. example.myshopify.com)")
 	token := fs.String("session-token", "", `the App Bridge session token (a JWT that lives one minute); "-" reads it from standard input`)
 	online := fs.Bool("online", false, "ask for an online token (the staff member's), not the shop's offline one")
-	expiring := fs.Bool("expiring", false, "offline: ask for an expiring token with a refresh token")
+	expiring := fs.Bool("expiring", false, "offline: ask for an expiring token with a refresh token (the default: offline tokens are always expiring)")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err

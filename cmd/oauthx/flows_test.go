@@ -187,13 +187,12 @@ func TestShopifyExchange(t *testing.T) {
 
 	r := e.ok("shopify-exchange", "--base-url", f.URL, "--shop", shop, "--session-token", f.SessionToken(shop, 7))
 	assert.Contains(t, r.stdout, `"offline_cli-shop.myshopify.com"`)
-	assert.Contains(t, r.stdout, "never expires")
 	off := storedToken(t, e, "offline_"+shop)
 	assert.True(t, f.AccessTokenValid(shop, off.AccessToken))
-	assert.Empty(t, off.RefreshToken)
-	e.exit(exitUsage, "refresh", "offline_"+shop) // nothing to refresh
+	assert.NotEmpty(t, off.RefreshToken, "offline tokens are expiring by default")
+	assert.False(t, off.NeverExpires)
 
-	// A never-expiring token needs no secret.
+	// A fresh token needs no secret.
 	e2 := newEnv(t)
 	e2.dir = e.dir
 	assert.Equal(t, off.AccessToken+"\n", e2.ok("token", "offline_"+shop).stdout)

@@ -254,7 +254,17 @@ func leakShopify(t *testing.T, s *scan) {
 			ns, err := sc.Refresh(ctx, sess)
 			require.NoError(t, err)
 			s.session("shopify refreshed", ns)
-			_, err = sc.Refresh(ctx, sess) // the rotated-away refresh token
+			// The first use of the new access token retires the old
+			// refresh token (Shopify's retention rule).
+			ac, err := sc.AdminClient(ns, nil)
+			require.NoError(t, err)
+			u, err := sc.AdminURL(sentinelShop, "api/2025-01/shop.json")
+			require.NoError(t, err)
+			resp, err := ac.Get(u)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			_, err = sc.Refresh(ctx, sess) // the retired refresh token
 			s.err("shopify reused refresh token", err)
 		}
 	}
@@ -279,8 +289,11 @@ func leakShopify(t *testing.T, s *scan) {
 	migrated, err := sc.MigrateToExpiringToken(ctx, sentinelShop, offline)
 	require.NoError(t, err)
 	s.session("migrated", migrated)
-	_, err = sc.MigrateToExpiringToken(ctx, sentinelShop, offline)
-	s.err("second migration", err)
+	again, err := sc.MigrateToExpiringToken(ctx, sentinelShop, offline) // retried: the same pair
+	require.NoError(t, err)
+	s.session("migration retried", again)
+	_, err = sc.MigrateToExpiringToken(ctx, sentinelShop, e.secrets.add("shpat_SENTINEL-never-issued-7c1d"))
+	s.err("migration of an unknown token", err)
 
 	code := e.secrets.add(f.IssueCode(sentinelShop))
 	q := url.Values{"code": {code}, "shop": {sentinelShop}, "state": {"s"}, "timestamp": {fmt.Sprint(time.Now().Unix())}, "hmac": {"00"}}
