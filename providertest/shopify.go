@@ -76,11 +76,11 @@ type Shopify struct {
 
 	// under mu
 	shops    map[string]*fakeShop
-	codes    map[string]string         // code → shop
-	access   map[string]shopifyAccess  // live access token → what it is
-	refresh  map[string]shopifyRefresh // live refresh token → its shop
-	spent    map[string]bool           // used codes and refresh tokens
-	revoked  map[string]bool           // revoked access and refresh tokens
+	codes    map[string]string           // code → shop
+	access   map[string]shopifyAccess    // live access token → what it is
+	refresh  map[string]shopifyRefresh   // live refresh token → its shop
+	spent    map[string]bool             // used codes and refresh tokens
+	revoked  map[string]bool             // revoked access and refresh tokens
 	migrated map[string]shopifyMigration // migrated non-expiring token → its answer
 	requests []ShopifyRequest
 }
