@@ -75,6 +75,9 @@ func (c *Client) Provider() Provider { return c.provider }
 // ClientID returns the configured client id.
 func (c *Client) ClientID() string { return c.cfg.ClientID }
 
+// RedirectURL returns the configured redirect URL ("" for none).
+func (c *Client) RedirectURL() string { return c.cfg.RedirectURL }
+
 // Now returns the client's clock reading (WithClock; time.Now by default).
 func (c *Client) Now() time.Time { return c.opts.now() }
 

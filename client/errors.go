@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -123,11 +124,37 @@ func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrorKind maps an RFC 6749 §5.2 (or RFC 8693) error code to its sentinel.
-// Codes it does not know map to ErrInvalidRequest for 4xx statuses and
-// ErrTransient otherwise. Providers with their own codes map them first.
-func ErrorKind(status int, code string) error {
-	switch code {
+// ErrorCodes maps a provider's own error codes to sentinels, e.g. Finch's
+// "reauthenticate_user" to ErrReauthorize.
+type ErrorCodes map[string]error
+
+// Kind is the sentinel of an error answer, from its HTTP status and the
+// fields its error shape read. It is the one place oauthx classifies
+// provider errors, in this order:
+//
+//   - 429 is ErrRateLimited, whatever the body says;
+//   - the Kind the shape set, if any;
+//   - a code m maps;
+//   - an RFC 6749 §5.2 / RFC 8693 code: invalid_grant, invalid_code,
+//     invalid_token, invalid_subject_token and access_denied are
+//     ErrReauthorize; invalid_client and unauthorized_client
+//     ErrInvalidClient; slow_down, rate_limited and rate_limit_exceeded
+//     ErrRateLimited; temporarily_unavailable and server_error
+//     ErrTransient;
+//   - any other code, or none, by status: 401 is ErrInvalidClient, 408
+//     and 5xx ErrTransient, any other 4xx ErrInvalidRequest, and anything
+//     else (a 2xx or 3xx carrying an error, no status) ErrBadResponse.
+func (m ErrorCodes) Kind(status int, f ErrorFields) error {
+	if status == http.StatusTooManyRequests {
+		return ErrRateLimited
+	}
+	if f.Kind != nil {
+		return f.Kind
+	}
+	if k, ok := m[f.Code]; ok && f.Code != "" {
+		return k
+	}
+	switch f.Code {
 	case "invalid_grant", "invalid_code", "invalid_token", "invalid_subject_token", "access_denied":
 		return ErrReauthorize
 	case "invalid_client", "unauthorized_client":
@@ -137,18 +164,10 @@ func ErrorKind(status int, code string) error {
 	case "temporarily_unavailable", "server_error":
 		return ErrTransient
 	}
-	return KindForStatus(status)
-}
-
-// KindForStatus is the sentinel for an error status that carried no code
-// oauthx recognizes.
-func KindForStatus(status int) error {
 	switch {
-	case status == 429:
-		return ErrRateLimited
-	case status == 401:
+	case status == http.StatusUnauthorized:
 		return ErrInvalidClient
-	case status >= 500 || status == 408:
+	case status >= 500 || status == http.StatusRequestTimeout:
 		return ErrTransient
 	case status >= 400:
 		return ErrInvalidRequest
@@ -157,10 +176,22 @@ func KindForStatus(status int) error {
 	}
 }
 
+// ErrorKind is the sentinel of an error answer with this status and RFC
+// 6749 code: ErrorCodes.Kind without provider codes (see there for the
+// table).
+func ErrorKind(status int, code string) error {
+	return ErrorCodes(nil).Kind(status, ErrorFields{Code: code})
+}
+
+// KindForStatus is the sentinel of an error status that carried no code:
+// ErrorKind(status, "").
+func KindForStatus(status int) error { return ErrorKind(status, "") }
+
 // KindOf returns the sentinel err matches (ErrReauthorize, ErrInvalidClient,
 // ErrRateLimited, ErrTransient, ErrBadResponse or ErrInvalidRequest), or nil
-// when err is not and does not wrap an *Error of one of those kinds. Use it
-// to switch on the kind, or as a metrics label.
+// when err is not and does not wrap an *Error of one of those kinds: the
+// Kind that ErrorCodes.Kind gave it. Use it to switch on the kind, or as a
+// metrics label.
 func KindOf(err error) error {
 	var e *Error
 	if !errors.As(err, &e) {

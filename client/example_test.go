@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/oauthx/oauthx/client"
@@ -43,7 +44,7 @@ func Example() {
 	// The old refresh token is spent: the provider says so, and oauthx
 	// reports it as a reason to authorize again.
 	_, err = c.Refresh(ctx, s)
-	fmt.Println("old refresh token:", errorsIs(err, client.ErrReauthorize))
+	fmt.Println("old refresh token:", errors.Is(err, client.ErrReauthorize))
 	// Output:
 	// exchanged: Bearer [read write] true
 	// refresh token rotated: true

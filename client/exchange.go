@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -68,8 +69,10 @@ func (c *Client) ExchangeCode(ctx context.Context, code string, opts ...Exchange
 
 // Refresh uses s's refresh token (RFC 6749 §6) and returns the new Session.
 // s is not modified. A session from ClientCredentials without a refresh
-// token is renewed by a new client credentials grant instead. A provider that does not rotate refresh tokens keeps
-// s's refresh token, id_token, ID and Subject in the result.
+// token is renewed by a new client credentials grant instead. What the
+// answer does not repeat is carried over from s: its ID and Subject, the
+// refresh token and id_token (providers that do not rotate them), the
+// grant, the scopes, and the Extra fields.
 //
 // A rotating refresh token is single-use: persist the result before using
 // it, or use tokenstore.TokenSource, which does.
@@ -192,6 +195,14 @@ func (c *Client) complete(s *Session, r *TokenRequest) {
 		if s.Grant == "" {
 			s.Grant = p.Grant
 		}
+		for k, v := range p.Extra {
+			if _, ok := s.Extra[k]; !ok {
+				if s.Extra == nil {
+					s.Extra = make(map[string]any, len(p.Extra))
+				}
+				s.Extra[k] = v
+			}
+		}
 		if len(s.Scopes) == 0 {
 			if len(r.Scopes) > 0 {
 				s.Scopes = append([]string(nil), r.Scopes...)
@@ -217,10 +228,16 @@ func (c *Client) requestError(err error, r *TokenRequest) error {
 	return c.finishError(e, r, nil)
 }
 
-// finishError makes every failure an *Error with the provider, status,
-// request id and Retry-After filled in, and every secret of the request
-// scrubbed from what the provider echoed.
+// finishError is finish with the secrets of r.
 func (c *Client) finishError(err error, r *TokenRequest, resp *Response) error {
+	return c.finish(err, r.Secrets(), resp)
+}
+
+// finish makes every failure an *Error with the provider, status, request
+// id and Retry-After filled in, the kind of an unreadable error answer
+// decided by its status, and every secret scrubbed from what the provider
+// echoed.
+func (c *Client) finish(err error, secrets []string, resp *Response) error {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = &Error{Kind: ErrBadResponse, Err: err}
@@ -240,20 +257,20 @@ func (c *Client) finishError(err error, r *TokenRequest, resp *Response) error {
 				e.RetryAfter = d
 			}
 		}
+		// An error status whose body is not the provider's error (an HTML
+		// page from a proxy) still says "wait" or "failed".
+		if k := KindForStatus(resp.StatusCode); k == ErrRateLimited ||
+			(k == ErrTransient && (e.Kind == nil || e.Kind == ErrBadResponse)) {
+			e.Kind = k
+		}
 		switch resp.StatusCode {
-		case 429:
-			e.Kind = ErrRateLimited
-		case 500, 502, 504:
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 			e.MaybeConsumed = true
-			if e.Kind == nil || e.Kind == ErrBadResponse {
-				e.Kind = ErrTransient
-			}
 		}
 	}
 	if e.Kind == nil {
 		e.Kind = ErrorKind(e.StatusCode, e.Code)
 	}
-	secrets := r.Secrets()
 	e.Code = scrub(e.Code, secrets)
 	e.Description = scrub(e.Description, secrets)
 	e.URI = scrub(e.URI, secrets)

@@ -37,8 +37,7 @@ func FuzzIntrospect(f *testing.F) {
 		_, _ = w.Write([]byte(b))
 	}))
 	f.Cleanup(srv.Close)
-	c, err := client.New(client.Config{Provider: finch.Provider(finch.WithBaseURL(srv.URL)), ClientID: "id"},
-		client.WithRetryMax(0))
+	c, err := finch.New(finch.Config{ClientID: "id", BaseURL: srv.URL}, client.WithRetryMax(0))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func FuzzIntrospect(f *testing.F) {
 		mu.Lock()
 		status, body = st, strings.ReplaceAll(b, "{at}", token)
 		mu.Unlock()
-		in, err := finch.Introspect(context.Background(), c, s)
+		in, err := c.Introspect(context.Background(), s)
 		if err != nil {
 			var e *client.Error
 			if !errors.As(err, &e) {

@@ -49,19 +49,19 @@ func ConnectURL(p ConnectParams, opts ...Option) (string, error) {
 	return connectURL(cfg.connectURL, p)
 }
 
-// ConnectURLFor is ConnectURL with the Connect URL of c's Finch provider
-// and c's client id (p.ClientID, if set, must match it).
-func ConnectURLFor(c *client.Client, p ConnectParams) (string, error) {
-	fp, err := providerOf(c)
-	if err != nil {
-		return "", err
-	}
+// ConnectURL is the package's ConnectURL with c's Connect URL and client
+// id (p.ClientID, if set, must match it) and, when p.RedirectURL is
+// empty, c's Config.RedirectURL.
+func (c *Client) ConnectURL(p ConnectParams) (string, error) {
 	if p.ClientID == "" {
-		p.ClientID = c.ClientID()
-	} else if p.ClientID != c.ClientID() {
+		p.ClientID = c.c.ClientID()
+	} else if p.ClientID != c.c.ClientID() {
 		return "", errors.New("finch: ConnectParams.ClientID differs from the client's")
 	}
-	return connectURL(fp.cfg.connectURL, p)
+	if p.RedirectURL == "" {
+		p.RedirectURL = c.c.RedirectURL()
+	}
+	return connectURL(c.cfg.connectURL, p)
 }
 
 func connectURL(base string, p ConnectParams) (string, error) {

@@ -16,11 +16,11 @@ func Example() {
 	fake := providertest.NewFinch()
 	defer fake.Close()
 
-	c, err := client.New(client.Config{
-		Provider:     finch.Provider(finch.WithBaseURL(fake.URL)),
+	c, err := finch.New(finch.Config{
 		ClientID:     fake.ClientID,
 		ClientSecret: fake.ClientSecret,
 		RedirectURL:  "https://app.example.com/callback",
+		BaseURL:      fake.URL,
 	})
 	if err != nil {
 		panic(err)
@@ -36,16 +36,16 @@ func Example() {
 	conn := finch.ConnectionOf(s)
 	fmt.Println(s.ID, conn.ProviderID, conn.Products, "never expires:", s.NeverExpires())
 
-	info, err := finch.Introspect(ctx, c, s)
+	info, err := c.Introspect(ctx, s)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println("status:", info.ConnectionStatus.Status)
 
-	if err := finch.Disconnect(ctx, c, s); err != nil {
+	if err := c.Disconnect(ctx, s); err != nil {
 		panic(err)
 	}
-	_, err = finch.Introspect(ctx, c, s)
+	_, err = c.Introspect(ctx, s)
 	fmt.Println("after disconnect:", errors.Is(err, client.ErrReauthorize))
 	// Output:
 	// finch:conn_123 gusto [company directory] never expires: true

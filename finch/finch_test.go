@@ -24,16 +24,17 @@ import (
 const redirect = "http://127.0.0.1:8787/callback"
 
 // setup starts a Finch fake and a client for it.
-func setup(t *testing.T, clientOpts ...client.Option) (*providertest.Finch, *client.Client) {
+func setup(t *testing.T, clientOpts ...client.Option) (*providertest.Finch, *finch.Client) {
 	t.Helper()
 	fake := providertest.NewFinch()
 	t.Cleanup(fake.Close)
 	opts := append([]client.Option{client.WithRetryWait(time.Millisecond, 20*time.Millisecond)}, clientOpts...)
-	c, err := client.New(client.Config{
-		Provider:     finch.Provider(finch.WithBaseURL(fake.URL), finch.WithConnectURL(fake.ConnectURL)),
+	c, err := finch.New(finch.Config{
 		ClientID:     fake.ClientID,
 		ClientSecret: fake.ClientSecret,
 		RedirectURL:  redirect,
+		BaseURL:      fake.URL,
+		ConnectURL:   fake.ConnectURL,
 	}, opts...)
 	require.NoError(t, err)
 	return fake, c
@@ -230,18 +231,18 @@ func TestRefreshIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	before := fake.Stats().Requests
 
-	_, err = c.Refresh(ctx, s)
+	_, err = c.TokenClient().Refresh(ctx, s)
 	require.Error(t, err, "a session without refresh token cannot be refreshed")
 
 	// Even a session that somehow carries a refresh token is not sent.
 	withRT := s.Clone()
 	withRT.RefreshToken = "rt-from-elsewhere"
-	_, err = c.Refresh(ctx, withRT)
+	_, err = c.TokenClient().Refresh(ctx, withRT)
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "never expire and cannot be refreshed")
 	assert.NotContains(t, err.Error(), "rt-from-elsewhere")
 
-	_, err = c.ExchangeToken(ctx, client.TokenExchangeRequest{SubjectToken: "x", SubjectTokenType: client.TokenTypeAccessToken})
+	_, err = c.TokenClient().ExchangeToken(ctx, client.TokenExchangeRequest{SubjectToken: "x", SubjectTokenType: client.TokenTypeAccessToken})
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 
 	assert.Equal(t, before, fake.Stats().Requests, "nothing was sent")
@@ -252,10 +253,10 @@ func TestUnsupportedExchangeOptions(t *testing.T) {
 	t.Parallel()
 	fake, c := setup(t)
 	ctx := context.Background()
-	_, err := c.ExchangeCode(ctx, fake.IssueCode(redirect), client.WithCodeVerifier(client.GenerateVerifier()))
+	_, err := c.TokenClient().ExchangeCode(ctx, fake.IssueCode(redirect), client.WithCodeVerifier(client.GenerateVerifier()))
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "PKCE")
-	_, err = c.ExchangeCode(ctx, fake.IssueCode(redirect), client.WithScopes("company"))
+	_, err = c.TokenClient().ExchangeCode(ctx, fake.IssueCode(redirect), client.WithScopes("company"))
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	assert.Equal(t, 0, fake.Stats().Requests)
 }
@@ -437,7 +438,7 @@ func TestDisconnectAndIntrospect(t *testing.T) {
 	s, err := c.ExchangeCode(ctx, code)
 	require.NoError(t, err)
 
-	info, err := finch.Introspect(ctx, c, s)
+	info, err := c.Introspect(ctx, s)
 	require.NoError(t, err)
 	assert.Equal(t, fake.ClientID, info.ClientID)
 	assert.Equal(t, "conn_7", info.ConnectionID)
@@ -448,15 +449,15 @@ func TestDisconnectAndIntrospect(t *testing.T) {
 	require.Len(t, info.AuthenticationMethods, 1)
 	assert.Equal(t, "credential", info.AuthenticationMethods[0].Type)
 
-	require.NoError(t, finch.Disconnect(ctx, c, s))
+	require.NoError(t, c.Disconnect(ctx, s))
 	assert.False(t, fake.AccessTokenValid(s.AccessToken))
 	assert.Equal(t, 1, fake.Stats().Disconnects)
 
 	// The token is dead now: both calls say so.
-	err = finch.Disconnect(ctx, c, s)
+	err = c.Disconnect(ctx, s)
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	assert.NotContains(t, err.Error(), s.AccessToken)
-	_, err = finch.Introspect(ctx, c, s)
+	_, err = c.Introspect(ctx, s)
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	var e *client.Error
 	require.True(t, errors.As(err, &e))
@@ -468,11 +469,10 @@ func TestAPICallRequests(t *testing.T) {
 	t.Parallel()
 	cp := &capture{reply: `{"status":"success"}`}
 	srv := cp.server(t)
-	c, err := client.New(client.Config{Provider: finch.Provider(finch.WithBaseURL(srv.URL), finch.WithAPIVersion("2021-01-01")),
-		ClientID: "id", ClientSecret: "sec"})
+	c, err := finch.New(finch.Config{ClientID: "id", ClientSecret: "sec", BaseURL: srv.URL, APIVersion: "2021-01-01"})
 	require.NoError(t, err)
 	s := &client.Session{Provider: "finch", AccessToken: "the-token"}
-	require.NoError(t, finch.Disconnect(context.Background(), c, s))
+	require.NoError(t, c.Disconnect(context.Background(), s))
 	cp.mu.Lock()
 	assert.Equal(t, "POST", cp.method)
 	assert.Equal(t, "/disconnect", cp.path)
@@ -482,7 +482,7 @@ func TestAPICallRequests(t *testing.T) {
 	cp.reply = `{"connection_id":"c","connection_status":{"status":"reauth","message":"password changed"}}`
 	cp.mu.Unlock()
 
-	info, err := finch.Introspect(context.Background(), c, s)
+	info, err := c.Introspect(context.Background(), s)
 	require.NoError(t, err)
 	assert.True(t, info.NeedsReauthentication())
 	assert.Equal(t, "password changed", info.ConnectionStatus.Message)
@@ -507,7 +507,7 @@ func TestAPICallFailures(t *testing.T) {
 		{"introspect rate limited", providertest.FinchRateLimited("3600"), "introspect", client.ErrRateLimited, "rate_limit_exceeded_error"},
 		{"introspect reauthenticate", providertest.FinchError(401, "authentication_error", "reauthenticate_user", "x"), "introspect", client.ErrReauthorize, "reauthenticate_user"},
 		{"introspect malformed", providertest.Raw(200, "application/json", `{"products":"not-a-list"}`), "introspect", client.ErrBadResponse, ""},
-		{"disconnect server error", providertest.ServerError(500), "disconnect", client.ErrTransient, ""},
+		{"disconnect server error", providertest.ServerError(500), "disconnect", client.ErrTransient, "server_error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -518,9 +518,9 @@ func TestAPICallFailures(t *testing.T) {
 			require.NoError(t, err)
 			fake.Fail(tt.fault)
 			if tt.call == "disconnect" {
-				err = finch.Disconnect(ctx, c, s)
+				err = c.Disconnect(ctx, s)
 			} else {
-				_, err = finch.Introspect(ctx, c, s)
+				_, err = c.Introspect(ctx, s)
 			}
 			require.ErrorIs(t, err, tt.wantKind)
 			var e *client.Error
@@ -541,22 +541,21 @@ func TestAPICallRetries(t *testing.T) {
 	s, err := c.ExchangeCode(ctx, fake.IssueCode(redirect))
 	require.NoError(t, err)
 	fake.Fail(providertest.Unavailable("0"))
-	_, err = finch.Introspect(ctx, c, s)
+	_, err = c.Introspect(ctx, s)
 	require.NoError(t, err)
 	fake.Fail(providertest.FinchRateLimited("0"))
-	require.NoError(t, finch.Disconnect(ctx, c, s))
+	require.NoError(t, c.Disconnect(ctx, s))
 }
 
 func TestAPICallMisuse(t *testing.T) {
 	t.Parallel()
-	gen, err := client.New(client.Config{Provider: finch.Provider(), ClientID: "id"})
+	c, err := finch.New(finch.Config{ClientID: "id"})
 	require.NoError(t, err)
 	ctx := context.Background()
-	require.ErrorIs(t, finch.Disconnect(ctx, gen, nil), client.ErrInvalidRequest)
-	require.ErrorIs(t, finch.Disconnect(ctx, gen, &client.Session{}), client.ErrInvalidRequest)
-	require.ErrorIs(t, finch.Disconnect(ctx, nil, &client.Session{AccessToken: "x"}), client.ErrInvalidRequest)
+	require.ErrorIs(t, c.Disconnect(ctx, nil), client.ErrInvalidRequest)
+	require.ErrorIs(t, c.Disconnect(ctx, &client.Session{}), client.ErrInvalidRequest)
 	//lint:ignore SA1012 a nil context is the misuse under test
-	_, err = finch.Introspect(nil, gen, &client.Session{AccessToken: "x"})
+	_, err = c.Introspect(nil, &client.Session{AccessToken: "x"})
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 }
 
@@ -638,12 +637,10 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	mux := http.NewServeMux()
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
-	c, err := client.New(client.Config{
-		Provider: finch.Provider(finch.WithBaseURL(fake.URL), finch.WithConnectURL(fake.ConnectURL)),
-		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, RedirectURL: app.URL + "/callback",
-	})
+	c, err := finch.New(finch.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
+		RedirectURL: app.URL + "/callback", BaseURL: fake.URL, ConnectURL: fake.ConnectURL})
 	require.NoError(t, err)
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c, States: states, SuccessURL: "/connected",
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), States: states, SuccessURL: "/connected",
 		Save: func(_ context.Context, s *client.Session) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -656,7 +653,7 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 
 	st, err := states.Begin("", false)
 	require.NoError(t, err)
-	connect, err := finch.ConnectURLFor(c, finch.ConnectParams{RedirectURL: app.URL + "/callback",
+	connect, err := c.ConnectURL(finch.ConnectParams{
 		Products: []string{"company", "directory"}, State: st.State, Sandbox: finch.SandboxFinch})
 	require.NoError(t, err)
 
@@ -673,7 +670,7 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	assert.Equal(t, "sandbox", finch.ClientType(saved[0]))
 	assert.True(t, fake.AccessTokenValid(saved[0].AccessToken))
 
-	_, err = finch.ConnectURLFor(c, finch.ConnectParams{ClientID: "other", RedirectURL: "x", Products: []string{"a"}, State: "s"})
+	_, err = c.ConnectURL(finch.ConnectParams{ClientID: "other", RedirectURL: "x", Products: []string{"a"}, State: "s"})
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "differs"))
 }

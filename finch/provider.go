@@ -8,17 +8,19 @@
 // no refresh token, and is never refreshed: a refresh is refused before
 // anything is sent.
 //
-//	c, err := client.New(client.Config{
-//		Provider:     finch.Provider(),
+//	c, err := finch.New(finch.Config{
 //		ClientID:     os.Getenv("FINCH_CLIENT_ID"),
 //		ClientSecret: os.Getenv("FINCH_CLIENT_SECRET"),
 //		RedirectURL:  "https://app.example.com/callback",
 //	})
 //	s, err := c.ExchangeCode(ctx, code) // s.Subject is the connection id
+//	info, err := c.Introspect(ctx, s)
+//
+// Provider is the same adapter for client.New, for code that handles
+// every provider alike.
 package finch
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -43,7 +45,8 @@ const (
 	APIVersionHeader = "Finch-API-Version"
 )
 
-// Option configures Provider.
+// Option configures Provider. An option given an invalid value (an empty
+// or plain-http URL, an empty API version) makes client.New fail.
 type Option func(*config)
 
 type config struct {
@@ -67,17 +70,11 @@ func WithAPIVersion(v string) Option { return func(c *config) { c.apiVersion = v
 // DefaultConnectURL).
 func WithConnectURL(u string) Option { return func(c *config) { c.connectURL = u } }
 
-// finchProvider is the client.Provider Provider returns.
-type finchProvider struct {
-	p   *providers.Provider // nil when the options were bad (err says why)
-	err error
-	cfg config
-}
-
 // Provider returns the Finch adapter for client.New: POST {base}/auth/token
 // with a JSON body {client_id, client_secret, code, redirect_uri} (the
 // redirect_uri only when one is configured or given), no grant_type, and
-// the Finch-API-Version header.
+// the Finch-API-Version header. Refresh and token exchange are refused
+// before anything is sent: Finch has neither.
 //
 // The Session's Subject is the connection id (its ID "finch:<connection
 // id>"), its Expiry is zero (never), and the response's other fields are
@@ -87,6 +84,8 @@ type finchProvider struct {
 // ErrInvalidClient, 429 to ErrRateLimited (with Retry-After).
 //
 // A bad option (e.g. a plain-http base URL) is reported by client.New.
+// For Disconnect, Introspect and Connect URLs, use New, whose Client has
+// them.
 func Provider(opts ...Option) client.Provider {
 	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, connectURL: DefaultConnectURL}
 	for _, o := range opts {
@@ -94,25 +93,28 @@ func Provider(opts ...Option) client.Provider {
 			o(&cfg)
 		}
 	}
-	spec := providers.Spec{
+	return providers.NewDeferred(cfg.spec())
+}
+
+// spec is the Finch token endpoint for cfg; a bad cfg is its Err.
+func (c config) spec() providers.Spec {
+	return providers.Spec{
 		Name:          Name,
-		TokenURL:      cfg.baseURL + "/auth/token",
-		AuthURL:       cfg.connectURL,
+		TokenURL:      c.baseURL + "/auth/token",
+		AuthURL:       c.connectURL,
+		Grants:        []string{client.GrantAuthorizationCode},
+		GrantHint:     "Finch tokens never expire and cannot be refreshed or exchanged; reconnect through Finch Connect instead",
 		Encoding:      providers.JSON,
 		ClientAuth:    providers.AuthInBody,
-		Header:        http.Header{APIVersionHeader: {cfg.apiVersion}},
+		Header:        http.Header{APIVersionHeader: {c.apiVersion}},
 		OmitGrantType: []string{client.GrantAuthorizationCode},
 		EncodeHook:    encodeHook,
-		ErrorShapes:   []providers.ErrorShape{errorShape, providers.OAuthErrors},
+		ErrorShapes:   errorShapes,
 		ErrorCodes:    errorCodes,
 		Expiry:        providers.Never,
 		Finish:        finish,
+		Err:           c.validate(),
 	}
-	fp := &finchProvider{cfg: cfg}
-	if fp.err = cfg.validate(); fp.err == nil {
-		fp.p, fp.err = providers.New(spec)
-	}
-	return fp
 }
 
 func (c config) validate() error {
@@ -128,24 +130,6 @@ func (c config) validate() error {
 	return nil
 }
 
-// Validate implements client.Validator: client.New reports bad options.
-func (p *finchProvider) Validate() error { return p.err }
-
-// Name implements client.Provider.
-func (p *finchProvider) Name() string { return Name }
-
-// AuthURL implements client.AuthURLProvider: the Connect URL. Prefer
-// ConnectURL, which sends Connect's own parameters (products, sandbox).
-func (p *finchProvider) AuthURL() string { return p.cfg.connectURL }
-
-// ParseTokenResponse implements client.Provider.
-func (p *finchProvider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
-	if p.err != nil {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
-	}
-	return p.p.ParseTokenResponse(r, resp)
-}
-
 func checkURL(what, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || raw == "" {
@@ -155,19 +139,6 @@ func checkURL(what, raw string) error {
 		return errors.New("finch: " + what + ": " + err.Error())
 	}
 	return nil
-}
-
-// NewTokenRequest implements client.Provider. Finch has no refresh grant
-// and no token exchange: those are refused here, before anything is sent.
-func (p *finchProvider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) (*http.Request, error) {
-	if r.Grant != client.GrantAuthorizationCode {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest,
-			Description: "finch: tokens never expire and cannot be refreshed or exchanged (grant " + r.Grant + "); reconnect through Finch Connect instead"}
-	}
-	if p.err != nil {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
-	}
-	return p.p.NewTokenRequest(ctx, r)
 }
 
 // encodeHook refuses what Finch's token endpoint does not take, rather
@@ -183,12 +154,15 @@ func encodeHook(r *client.TokenRequest, params url.Values) error {
 	return nil
 }
 
-var errorCodes = map[string]error{
+var errorCodes = client.ErrorCodes{
 	"invalid_grant_error":       client.ErrReauthorize,
 	"reauthenticate_user":       client.ErrReauthorize,
 	"invalid_client_error":      client.ErrInvalidClient,
 	"rate_limit_exceeded_error": client.ErrRateLimited,
 }
+
+// errorShapes read Finch's errors, and RFC 6749's from older endpoints.
+var errorShapes = []providers.ErrorShape{errorShape, providers.OAuthErrors}
 
 // errorShape reads Finch's {code:int, name, finch_code?, message}. The
 // error's Code is the most specific name oauthx knows: finch_code when it

@@ -38,13 +38,10 @@ type AuthParams struct {
 	Nonce string
 }
 
-// AuthCodeURL returns the Passport authorize URL for c:
+// AuthCodeURL returns the Passport authorize URL:
 // {base}/authorize?client_id&redirect_uri&response_type=code&scope&state
 // (&code_challenge&code_challenge_method=S256&nonce).
-func AuthCodeURL(c *client.Client, p AuthParams) (string, error) {
-	if _, err := providerOf(c); err != nil {
-		return "", err
-	}
+func (c *Client) AuthCodeURL(p AuthParams) (string, error) {
 	if p.State == "" {
 		return "", errors.New("passport: AuthCodeURL needs a non-empty state")
 	}
@@ -62,7 +59,7 @@ func AuthCodeURL(c *client.Client, p AuthParams) (string, error) {
 	if p.Nonce != "" {
 		opts = append(opts, client.WithAuthParam("nonce", p.Nonce))
 	}
-	u, err := c.AuthCodeURL(p.State, opts...)
+	u, err := c.c.AuthCodeURL(p.State, opts...)
 	if err != nil {
 		return "", err
 	}

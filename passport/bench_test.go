@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/passport"
 	"github.com/oauthx/oauthx/providertest"
 )
@@ -13,12 +12,12 @@ import (
 func BenchmarkVerify(b *testing.B) {
 	fake := providertest.NewPassport()
 	defer fake.Close()
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)), ClientID: fake.ClientID})
+	c, err := passport.New(passport.Config{BaseURL: fake.URL, ClientID: fake.ClientID})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	v, err := passport.NewVerifier(ctx, c)
+	v, err := c.NewVerifier(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/passport"
 	"github.com/oauthx/oauthx/providertest"
 )
@@ -16,8 +15,8 @@ func Example() {
 	fake := providertest.NewPassport()
 	defer fake.Close()
 
-	c, err := client.New(client.Config{
-		Provider:     passport.Provider(passport.WithBaseURL(fake.URL)),
+	c, err := passport.New(passport.Config{
+		BaseURL:      fake.URL,
 		ClientID:     fake.ClientID,
 		ClientSecret: fake.ClientSecret,
 		RedirectURL:  "https://app.example.com/callback",
@@ -26,7 +25,7 @@ func Example() {
 		panic(err)
 	}
 	ctx := context.Background()
-	verifier, err := passport.NewVerifier(ctx, c) // OIDC discovery
+	verifier, err := c.NewVerifier(ctx) // OIDC discovery
 	if err != nil {
 		panic(err)
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/passport"
-	"github.com/oauthx/oauthx/providers"
 	"github.com/oauthx/oauthx/providertest"
 )
 
@@ -40,7 +39,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.U
 
 type env struct {
 	fake  *providertest.Passport
-	c     *client.Client
+	c     *passport.Client
 	clock *clock
 	trips *atomic.Int64 // requests through the client's *http.Client
 }
@@ -64,8 +63,8 @@ func setup(t *testing.T, opts ...client.Option) *env {
 		client.WithHTTPClient(&http.Client{Transport: countingTransport{trips}, Timeout: 10 * time.Second}),
 		client.WithRetryWait(time.Millisecond, 20*time.Millisecond),
 	}, opts...)
-	c, err := client.New(client.Config{
-		Provider: passport.Provider(passport.WithBaseURL(fake.URL)), ClientID: fake.ClientID,
+	c, err := passport.New(passport.Config{
+		BaseURL: fake.URL, ClientID: fake.ClientID,
 		ClientSecret: fake.ClientSecret, RedirectURL: redirect, Scopes: []string{"openid", "email"},
 	}, all...)
 	require.NoError(t, err)
@@ -126,7 +125,7 @@ func TestTokenRequestBodies(t *testing.T) {
 	t.Parallel()
 	cp := &capture{status: 201, reply: `{"token_type":"Bearer","access_token":"opaque","refresh_token":"rt","id_token":"x.y.z"}`}
 	srv := cp.server(t)
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(srv.URL)),
+	c, err := passport.New(passport.Config{BaseURL: srv.URL,
 		ClientID: "cid", ClientSecret: "csec", RedirectURL: redirect})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -173,7 +172,7 @@ func TestExpiry(t *testing.T) {
 			t.Parallel()
 			cp := &capture{status: 200, reply: tt.reply}
 			srv := cp.server(t)
-			c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(srv.URL)), ClientID: "c"},
+			c, err := passport.New(passport.Config{BaseURL: srv.URL, ClientID: "c"},
 				client.WithClock(func() time.Time { return now }))
 			require.NoError(t, err)
 			s, err := c.ExchangeCode(context.Background(), "code")
@@ -258,7 +257,7 @@ func TestTokenErrors(t *testing.T) {
 			if tt.secret != "" {
 				sec = tt.secret
 			}
-			c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)), ClientID: "cid", ClientSecret: sec},
+			c, err := passport.New(passport.Config{BaseURL: fake.URL, ClientID: "cid", ClientSecret: sec},
 				client.WithClock(clk.Now), client.WithRetryWait(time.Millisecond, 10*time.Millisecond))
 			require.NoError(t, err)
 			e := &env{fake: fake, c: c, clock: clk}
@@ -303,7 +302,7 @@ func TestUnsupportedRequests(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	_, err := e.c.ExchangeToken(ctx, client.TokenExchangeRequest{SubjectToken: "x", SubjectTokenType: client.TokenTypeIDToken})
+	_, err := e.c.TokenClient().ExchangeToken(ctx, client.TokenExchangeRequest{SubjectToken: "x", SubjectTokenType: client.TokenTypeIDToken})
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	_, err = e.c.ExchangeCode(ctx, e.fake.IssueCode(""), client.WithScopes("email"))
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
@@ -328,7 +327,7 @@ func TestVerifyIDToken(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	v, err := passport.NewVerifier(ctx, e.c)
+	v, err := e.c.NewVerifier(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, e.fake.Stats().Discovery)
 	assert.Positive(t, e.trips.Load(), "discovery went through the client's *http.Client")
@@ -367,7 +366,7 @@ func TestVerifyIDTokenFailures(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	v, err := passport.NewVerifier(ctx, e.c)
+	v, err := e.c.NewVerifier(ctx)
 	require.NoError(t, err)
 	tests := []struct {
 		name   string
@@ -419,10 +418,9 @@ func TestNewVerifierFailures(t *testing.T) {
 	ctx := context.Background()
 
 	// An issuer the discovery document does not name.
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(e.fake.URL),
-		passport.WithIssuer(e.fake.URL+"/other")), ClientID: "x"})
+	c, err := passport.New(passport.Config{BaseURL: e.fake.URL, Issuer: e.fake.URL + "/other", ClientID: "x"})
 	require.NoError(t, err)
-	_, err = passport.NewVerifier(ctx, c)
+	_, err = c.NewVerifier(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "discovery")
 
@@ -437,16 +435,12 @@ func TestNewVerifierFailures(t *testing.T) {
 		_, _ = io.WriteString(w, `{"issuer":"`+srv.URL+`","authorization_endpoint":"`+srv.URL+`/authorize","token_endpoint":"`+
 			srv.URL+`/token","jwks_uri":"http://keys.example.com/jwks.json","id_token_signing_alg_values_supported":["ES256"]}`)
 	})
-	c, err = client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(srv.URL)), ClientID: "x"})
+	c, err = passport.New(passport.Config{BaseURL: srv.URL, ClientID: "x"})
 	require.NoError(t, err)
-	_, err = passport.NewVerifier(ctx, c)
+	_, err = c.NewVerifier(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "jwks_uri")
 
-	other, err := client.New(client.Config{Provider: providers.Generic("https://auth.example.com"), ClientID: "x"})
-	require.NoError(t, err)
-	_, err = passport.NewVerifier(ctx, other)
-	require.Error(t, err)
 }
 
 func TestUserinfo(t *testing.T) {
@@ -457,7 +451,7 @@ func TestUserinfo(t *testing.T) {
 	s, err := e.c.ExchangeCode(ctx, e.fake.IssueCode(sub, "openid", "email"))
 	require.NoError(t, err)
 
-	u, err := passport.Userinfo(ctx, e.c, s)
+	u, err := e.c.Userinfo(ctx, s)
 	require.NoError(t, err)
 	assert.Equal(t, sub, u.Subject)
 	assert.Equal(t, "test.user@example.com", u.Email)
@@ -466,9 +460,9 @@ func TestUserinfo(t *testing.T) {
 	require.NoError(t, u.Claims(&all))
 	assert.Equal(t, sub, all["sub"])
 
-	v, err := passport.NewVerifier(ctx, e.c)
+	v, err := e.c.NewVerifier(ctx)
 	require.NoError(t, err)
-	u2, err := v.Userinfo(ctx, e.c, s)
+	u2, err := v.Userinfo(ctx, s)
 	require.NoError(t, err)
 	assert.Equal(t, u.Subject, u2.Subject)
 	assert.Equal(t, 2, e.fake.Stats().Userinfo)
@@ -476,27 +470,27 @@ func TestUserinfo(t *testing.T) {
 	// Without the email scope there is no email.
 	s2, err := e.c.ExchangeCode(ctx, e.fake.IssueCode("", "openid"))
 	require.NoError(t, err)
-	u3, err := passport.Userinfo(ctx, e.c, s2)
+	u3, err := e.c.Userinfo(ctx, s2)
 	require.NoError(t, err)
 	assert.Empty(t, u3.Email)
 
 	// An access token Passport does not know.
 	forged := s.Clone()
 	forged.AccessToken = e.fake.SignJWT(map[string]any{"sub": sub, "exp": e.clock.Now().Add(time.Hour).Unix()})
-	_, err = passport.Userinfo(ctx, e.c, forged)
+	_, err = e.c.Userinfo(ctx, forged)
 	require.ErrorIs(t, err, client.ErrReauthorize)
 	assert.NotContains(t, err.Error(), forged.AccessToken)
 
 	// A session for someone else.
 	mixed := s2.Clone()
 	mixed.Subject = sub
-	_, err = passport.Userinfo(ctx, e.c, mixed)
+	_, err = e.c.Userinfo(ctx, mixed)
 	require.ErrorIs(t, err, client.ErrBadResponse)
 
 	// An expired access token is not sent.
 	n := e.fake.Stats().Userinfo
 	e.clock.Add(2 * time.Hour)
-	_, err = passport.Userinfo(ctx, e.c, s)
+	_, err = e.c.Userinfo(ctx, s)
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "refresh")
 	assert.Equal(t, n, e.fake.Stats().Userinfo)
@@ -504,7 +498,7 @@ func TestUserinfo(t *testing.T) {
 
 func TestAuthCodeURL(t *testing.T) {
 	t.Parallel()
-	c, err := client.New(client.Config{Provider: passport.Provider(), ClientID: "cid", RedirectURL: redirect,
+	c, err := passport.New(passport.Config{ClientID: "cid", RedirectURL: redirect,
 		Scopes: []string{"email"}})
 	require.NoError(t, err)
 	tests := []struct {
@@ -524,7 +518,7 @@ func TestAuthCodeURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := passport.AuthCodeURL(c, tt.p)
+			got, err := c.AuthCodeURL(tt.p)
 			require.NoError(t, err)
 			u, err := url.Parse(got)
 			require.NoError(t, err)
@@ -532,7 +526,7 @@ func TestAuthCodeURL(t *testing.T) {
 			assert.Equal(t, tt.want, u.Query())
 		})
 	}
-	_, err = passport.AuthCodeURL(c, passport.AuthParams{})
+	_, err = c.AuthCodeURL(passport.AuthParams{})
 	require.Error(t, err)
 }
 
@@ -546,15 +540,15 @@ func TestLoginEndToEnd(t *testing.T) {
 	mux := http.NewServeMux()
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)),
+	c, err := passport.New(passport.Config{BaseURL: fake.URL,
 		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, RedirectURL: app.URL + "/callback"})
 	require.NoError(t, err)
 	ctx := context.Background()
-	v, err := passport.NewVerifier(ctx, c)
+	v, err := c.NewVerifier(ctx)
 	require.NoError(t, err)
 
 	saved := make(chan *client.Session, 1)
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c, States: states,
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), States: states,
 		Save: func(_ context.Context, s *client.Session) error { saved <- s; return nil },
 		OnSuccess: func(w http.ResponseWriter, r *http.Request, s *client.Session) {
 			if _, err := v.VerifySession(r.Context(), s); err != nil {
@@ -569,7 +563,7 @@ func TestLoginEndToEnd(t *testing.T) {
 	st, err := states.Begin("", true)
 	require.NoError(t, err)
 	nonce := client.GenerateVerifier()
-	login, err := passport.AuthCodeURL(c, passport.AuthParams{State: st.State, Verifier: st.Verifier, Nonce: nonce,
+	login, err := c.AuthCodeURL(passport.AuthParams{State: st.State, Verifier: st.Verifier, Nonce: nonce,
 		Scopes: []string{"email"}})
 	require.NoError(t, err)
 	resp, err := http.Get(login)
@@ -603,7 +597,7 @@ func TestOAuthShapedErrors(t *testing.T) {
 	t.Parallel()
 	fake := providertest.NewPassport()
 	t.Cleanup(fake.Close)
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)),
+	c, err := passport.New(passport.Config{BaseURL: fake.URL,
 		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret})
 	require.NoError(t, err)
 	fake.Fail(providertest.Raw(400, "application/json", `{"error":"invalid_grant","error_description":"code issued to another client"}`))

@@ -9,19 +9,20 @@
 // the time is only used to know when to refresh). Refresh tokens are not
 // rotated; a refresh keeps the session's refresh token and id_token.
 //
-//	c, err := client.New(client.Config{
-//		Provider:     passport.Provider(),
+//	c, err := passport.New(passport.Config{
 //		ClientID:     os.Getenv("PASSPORT_CLIENT_ID"),
 //		ClientSecret: os.Getenv("PASSPORT_CLIENT_SECRET"),
 //		RedirectURL:  "https://app.example.com/callback",
 //	})
 //	s, err := c.ExchangeCode(ctx, code)
-//	v, err := passport.NewVerifier(ctx, c)
+//	v, err := c.NewVerifier(ctx)
 //	idt, err := v.VerifySession(ctx, s)
+//
+// Provider is the same adapter for client.New, for code that handles
+// every provider alike.
 package passport
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -45,7 +46,8 @@ const (
 	Name = "passport"
 )
 
-// Option configures Provider.
+// Option configures Provider. An option given an invalid value (an empty
+// or plain-http URL) makes client.New fail.
 type Option func(*config)
 
 type config struct {
@@ -66,23 +68,19 @@ func WithBaseURL(u string) Option {
 // id_tokens must name exactly this issuer.
 func WithIssuer(u string) Option { return func(c *config) { c.issuer = u } }
 
-type passportProvider struct {
-	p   *providers.Provider // nil when the options were bad (err says why)
-	err error
-	cfg config
-}
-
 // Provider returns the Passport adapter for client.New: POST {base}/token
 // with a form body (client_id, client_secret, grant_type, code or
 // refresh_token, and code_verifier with PKCE); 200 and 201 are both
 // success. Expiry comes from the access token's JWT exp, else one hour.
-// Subject is the id_token's sub (ID "passport:<sub>").
+// Subject is the id_token's sub (ID "passport:<sub>"). Token exchange is
+// refused before anything is sent: Passport has no such grant.
 //
 // Rollup's errors {code, message, name} map to the client sentinels by
 // their message: an expired or invalid code or refresh token is
 // ErrReauthorize, bad client credentials ErrInvalidClient.
 //
-// A bad option is reported by client.New.
+// A bad option is reported by client.New. For id_token verification,
+// userinfo and authorize URLs, use New, whose Client has them.
 func Provider(opts ...Option) client.Provider {
 	cfg := config{baseURL: DefaultBaseURL}
 	for _, o := range opts {
@@ -90,27 +88,35 @@ func Provider(opts ...Option) client.Provider {
 			o(&cfg)
 		}
 	}
-	if cfg.issuer == "" {
-		cfg.issuer = cfg.baseURL
+	return providers.NewDeferred(cfg.withDefaults().spec())
+}
+
+// withDefaults makes the issuer the base URL unless one was set.
+func (c config) withDefaults() config {
+	if c.issuer == "" {
+		c.issuer = c.baseURL
 	}
-	spec := providers.Spec{
+	return c
+}
+
+// spec is Passport's token endpoint for c; a bad c is its Err.
+func (c config) spec() providers.Spec {
+	return providers.Spec{
 		Name:            Name,
-		TokenURL:        cfg.baseURL + "/token",
-		AuthURL:         cfg.baseURL + "/authorize",
+		TokenURL:        c.baseURL + "/token",
+		AuthURL:         c.baseURL + "/authorize",
+		Grants:          []string{client.GrantAuthorizationCode, client.GrantRefreshToken},
+		GrantHint:       "Passport takes authorization_code and refresh_token only",
 		Encoding:        providers.Form,
 		ClientAuth:      providers.AuthInBody,
 		EncodeHook:      encodeHook,
 		SuccessStatuses: []int{http.StatusOK, http.StatusCreated},
-		ErrorShapes:     []providers.ErrorShape{rollupErrors, providers.OAuthErrors},
+		ErrorShapes:     errorShapes,
 		Expiry:          providers.JWTExpiry,
 		DefaultLifetime: DefaultLifetime,
 		Finish:          finish,
+		Err:             c.validate(),
 	}
-	pp := &passportProvider{cfg: cfg}
-	if pp.err = cfg.validate(); pp.err == nil {
-		pp.p, pp.err = providers.New(spec)
-	}
-	return pp
 }
 
 func (c config) validate() error {
@@ -126,45 +132,6 @@ func (c config) validate() error {
 	return nil
 }
 
-// Validate implements client.Validator: client.New reports bad options.
-func (p *passportProvider) Validate() error { return p.err }
-
-// Name implements client.Provider.
-func (p *passportProvider) Name() string { return Name }
-
-// AuthURL implements client.AuthURLProvider.
-func (p *passportProvider) AuthURL() string { return p.cfg.baseURL + "/authorize" }
-
-// NewTokenRequest implements client.Provider. Token exchange is refused
-// before anything is sent: Passport has no such grant.
-func (p *passportProvider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) (*http.Request, error) {
-	if p.err != nil {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
-	}
-	if r.Grant != client.GrantAuthorizationCode && r.Grant != client.GrantRefreshToken {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest,
-			Description: "passport: unsupported grant " + r.Grant + " (authorization_code and refresh_token only)"}
-	}
-	return p.p.NewTokenRequest(ctx, r)
-}
-
-// ParseTokenResponse implements client.Provider.
-func (p *passportProvider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
-	if p.err != nil {
-		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
-	}
-	s, err := p.p.ParseTokenResponse(r, resp)
-	var e *client.Error
-	// Only Rollup's own upper-case codes (BAD_REQUEST, UNAUTHORIZED) need
-	// their message read; RFC 6749 codes map by themselves.
-	if err != nil && errors.As(err, &e) && e.Code != "" && e.Code == strings.ToUpper(e.Code) {
-		if kind := rollupKind(e.Description); kind != nil {
-			e.Kind = kind
-		}
-	}
-	return s, err
-}
-
 // encodeHook keeps the body to the fields Passport reads: no redirect_uri
 // (the server does not take one at the token endpoint) and no scope.
 func encodeHook(r *client.TokenRequest, params url.Values) error {
@@ -175,8 +142,12 @@ func encodeHook(r *client.TokenRequest, params url.Values) error {
 	return nil
 }
 
+// errorShapes read Rollup's errors, then RFC 6749's.
+var errorShapes = []providers.ErrorShape{rollupErrors, providers.OAuthErrors}
+
 // rollupErrors reads {code:"BAD_REQUEST"|"UNAUTHORIZED"|…, message,
-// name:"RollupError"}.
+// name:"RollupError"}. Only Rollup's own upper-case codes need their
+// message read for the kind; RFC 6749 codes map by themselves.
 func rollupErrors(_ int, body map[string]any) (providers.ErrorFields, bool) {
 	code := providers.StringField(body, "code")
 	msg := providers.StringField(body, "message")
@@ -184,7 +155,11 @@ func rollupErrors(_ int, body map[string]any) (providers.ErrorFields, bool) {
 	if code == "" || (name != "RollupError" && msg == "") {
 		return providers.ErrorFields{}, false
 	}
-	return providers.ErrorFields{Code: code, Description: msg}, true
+	f := providers.ErrorFields{Code: code, Description: msg}
+	if code == strings.ToUpper(code) {
+		f.Kind = rollupKind(msg)
+	}
+	return f, true
 }
 
 // rollupKind classifies a Rollup error by its message, since its codes
@@ -247,16 +222,4 @@ func unverifiedClaims(token string) map[string]any {
 		return nil
 	}
 	return c
-}
-
-// providerOf finds c's Passport provider.
-func providerOf(c *client.Client) (*passportProvider, error) {
-	if c == nil {
-		return nil, errors.New("passport: nil *client.Client")
-	}
-	pp, ok := c.Provider().(*passportProvider)
-	if !ok {
-		return nil, errors.New("passport: the client was not made with passport.Provider")
-	}
-	return pp, nil
 }

@@ -38,7 +38,7 @@ func FuzzUserinfo(f *testing.F) {
 		_, _ = w.Write([]byte(b))
 	}))
 	f.Cleanup(srv.Close)
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(srv.URL)), ClientID: "id"},
+	c, err := passport.New(passport.Config{BaseURL: srv.URL, ClientID: "id"},
 		client.WithRetryMax(0))
 	if err != nil {
 		f.Fatal(err)
@@ -53,7 +53,7 @@ func FuzzUserinfo(f *testing.F) {
 		mu.Lock()
 		status, body = st, strings.ReplaceAll(b, "{at}", token)
 		mu.Unlock()
-		u, err := passport.Userinfo(context.Background(), c, s)
+		u, err := c.Userinfo(context.Background(), s)
 		if err != nil {
 			var e *client.Error
 			if !errors.As(err, &e) {

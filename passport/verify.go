@@ -26,32 +26,27 @@ var ErrInvalidIDToken = errors.New("passport: invalid id_token")
 // names a key it has not seen.
 type Verifier struct {
 	v           *oidc.IDTokenVerifier
+	c           *Client
 	userinfoURL string
 }
 
-// NewVerifier runs OpenID Connect discovery for c's Passport issuer and
-// returns a Verifier for c's client id. Discovery and key fetches go
-// through c's *http.Client (client.WithHTTPClient) and are checked like
-// token endpoints: https, or http only to loopback. The clock is c's
-// (client.WithClock).
+// NewVerifier runs OpenID Connect discovery for the Passport issuer and
+// returns a Verifier for the client id. Discovery and key fetches go
+// through the client's *http.Client (client.WithHTTPClient) and are
+// checked like token endpoints: https, or http only to loopback. The
+// clock is the client's (client.WithClock).
 //
 // It uses github.com/coreos/go-oidc/v3, which takes the *http.Client
 // through its context (oidc.ClientContext); callers pass it explicitly
-// through c.
-func NewVerifier(ctx context.Context, c *client.Client) (*Verifier, error) {
-	pp, err := providerOf(c)
-	if err != nil {
-		return nil, err
-	}
-	if pp.err != nil {
-		return nil, pp.err
-	}
+// through New's options.
+func (c *Client) NewVerifier(ctx context.Context) (*Verifier, error) {
 	if ctx == nil {
 		return nil, errors.New("passport: nil context")
 	}
-	op, err := oidc.NewProvider(oidc.ClientContext(ctx, c.HTTPClient()), pp.cfg.issuer)
+	issuer := c.cfg.issuer
+	op, err := oidc.NewProvider(oidc.ClientContext(ctx, c.c.HTTPClient()), issuer)
 	if err != nil {
-		return nil, errors.New("passport: OpenID Connect discovery at " + pp.cfg.issuer + " failed: " + err.Error())
+		return nil, errors.New("passport: OpenID Connect discovery at " + issuer + " failed: " + err.Error())
 	}
 	var doc struct {
 		JWKS     string   `json:"jwks_uri"`
@@ -74,13 +69,13 @@ func NewVerifier(ctx context.Context, c *client.Client) (*Verifier, error) {
 		}
 	}
 	v := op.Verifier(&oidc.Config{
-		ClientID: c.ClientID(),
+		ClientID: c.c.ClientID(),
 		// Passport signs with ES256 only: anything else (HS256 keyed with
 		// the public key, "none") is refused whatever the token says.
 		SupportedSigningAlgs: []string{oidc.ES256},
-		Now:                  c.Now,
+		Now:                  c.c.Now,
 	})
-	return &Verifier{v: v, userinfoURL: doc.Userinfo}, nil
+	return &Verifier{v: v, c: c, userinfoURL: doc.Userinfo}, nil
 }
 
 // IDToken is a verified Passport id_token.
@@ -139,7 +134,7 @@ func (e *VerifyError) Unwrap() error { return e.Err }
 // Verify checks raw and returns its claims.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*IDToken, error) {
 	if v == nil || v.v == nil {
-		return nil, errors.New("passport: nil Verifier; use NewVerifier")
+		return nil, errors.New("passport: nil Verifier; use Client.NewVerifier")
 	}
 	if raw == "" {
 		return nil, &VerifyError{Reason: "empty id_token"}

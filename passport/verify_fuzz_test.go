@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/passport"
 	"github.com/oauthx/oauthx/providertest"
 )
@@ -33,12 +32,12 @@ func FuzzVerify(f *testing.F) {
 	f.Add("a.b.c", "")
 	f.Add("eyJhbGciOiJub25lIn0.e30.", "")
 	ctx := context.Background()
-	c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(fake.URL)),
+	c, err := passport.New(passport.Config{BaseURL: fake.URL,
 		ClientID: fake.ClientID, ClientSecret: fake.ClientSecret})
 	if err != nil {
 		f.Fatal(err)
 	}
-	v, err := passport.NewVerifier(ctx, c)
+	v, err := c.NewVerifier(ctx)
 	if err != nil {
 		f.Fatal(err)
 	}

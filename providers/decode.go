@@ -1,11 +1,9 @@
 package providers
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +16,10 @@ const maxLifetime = 100 * 365 * 24 * time.Hour
 
 // ParseTokenResponse implements client.Provider.
 func (p *Provider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
-	raw, err := DecodeJSONObject(resp)
+	if p.err != nil {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
+	}
+	raw, err := client.DecodeJSONObject(resp)
 	ok := p.isSuccess(resp.StatusCode)
 	if !ok {
 		return nil, p.errorFrom(resp, raw, err)
@@ -26,9 +27,9 @@ func (p *Provider) ParseTokenResponse(r *client.TokenRequest, resp *client.Respo
 	if err != nil {
 		return nil, err
 	}
-	if code := stringField(raw, "error"); code != "" {
+	if code := StringField(raw, "error"); code != "" {
 		return nil, &client.Error{Kind: client.ErrBadResponse, Code: code,
-			Description: "success status carrying an error: " + stringField(raw, "error_description")}
+			Description: "success status carrying an error: " + StringField(raw, "error_description")}
 	}
 	s, err := p.sessionFrom(r, raw)
 	if err != nil {
@@ -49,37 +50,9 @@ func (p *Provider) isSuccess(status int) bool {
 	return status >= 200 && status < 300
 }
 
-// DecodeJSONObject decodes a response body that must be one JSON object,
-// numbers kept as json.Number. Anything else (HTML, empty, truncated,
-// trailing data) is an *client.Error matching ErrBadResponse, naming the
-// status and content type.
-func DecodeJSONObject(resp *client.Response) (map[string]any, error) {
-	ct := resp.Header.Get("Content-Type")
-	bad := func(desc string) error {
-		return &client.Error{Kind: client.ErrBadResponse, StatusCode: resp.StatusCode, ContentType: ct, Description: desc}
-	}
-	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
-		return nil, bad("HTML page instead of a JSON token response")
-	}
-	body := bytes.TrimSpace(resp.Body)
-	if len(body) == 0 {
-		return nil, bad("empty body")
-	}
-	if body[0] != '{' {
-		return nil, bad("body is not a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, bad("malformed JSON")
-	}
-	if dec.More() {
-		return nil, bad("trailing data after JSON object")
-	}
-	return obj, nil
-}
-
+// errorFrom reads an error answer with the Spec's shapes and codes. An
+// unreadable body is ErrBadResponse here; client.Client gives a 429 or 5xx
+// its status's kind.
 func (p *Provider) errorFrom(resp *client.Response, raw map[string]any, decodeErr error) error {
 	e := &client.Error{StatusCode: resp.StatusCode}
 	if decodeErr != nil {
@@ -87,22 +60,11 @@ func (p *Provider) errorFrom(resp *client.Response, raw map[string]any, decodeEr
 		e.ContentType = ce.ContentType
 		e.Description = "HTTP error status with " + ce.Description
 		e.Kind = client.ErrBadResponse
-		if resp.StatusCode == 429 || resp.StatusCode >= 500 {
-			e.Kind = client.KindForStatus(resp.StatusCode)
-		}
 		return e
 	}
-	for _, shape := range p.errorShapes {
-		if f, ok := shape(resp.StatusCode, raw); ok {
-			e.Code, e.Description, e.URI = f.Code, f.Description, f.URI
-			break
-		}
-	}
-	if kind, ok := p.spec.ErrorCodes[e.Code]; ok && e.Code != "" {
-		e.Kind = kind
-	} else {
-		e.Kind = client.ErrorKind(resp.StatusCode, e.Code)
-	}
+	f := client.ReadErrorFields(resp.StatusCode, raw, p.errorShapes)
+	e.Code, e.Description, e.URI = f.Code, f.Description, f.URI
+	e.Kind = client.ErrorCodes(p.spec.ErrorCodes).Kind(resp.StatusCode, f)
 	if e.Code == "" && e.Description == "" {
 		e.Description = "error status without a recognized error body"
 	}

@@ -67,22 +67,9 @@ func (p *Provider) eachParam(r *client.TokenRequest, add func(k, v string)) {
 	}
 }
 
-// body encodes the request body. A form body without extra parameters or
-// hook is written straight from the standard parameters (the common case,
-// kept lean); everything else goes through Params.
+// body encodes the request body: the standard parameters and r.Params,
+// changed last by the EncodeHook, as a form or a JSON object.
 func (p *Provider) body(r *client.TokenRequest) ([]byte, string, error) {
-	if p.spec.Encoding == Form && p.spec.EncodeHook == nil && len(r.Params) == 0 {
-		buf := make([]byte, 0, 256)
-		p.eachParam(r, func(k, v string) {
-			if len(buf) > 0 {
-				buf = append(buf, '&')
-			}
-			buf = append(buf, url.QueryEscape(k)...)
-			buf = append(buf, '=')
-			buf = append(buf, url.QueryEscape(v)...)
-		})
-		return buf, formType, nil
-	}
 	params := p.Params(r)
 	if p.spec.EncodeHook != nil {
 		if err := p.spec.EncodeHook(r, params); err != nil {
@@ -111,6 +98,16 @@ const (
 
 // NewTokenRequest implements client.Provider.
 func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) (*http.Request, error) {
+	if p.err != nil {
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
+	}
+	if p.grants != nil && !p.grants[r.Grant] {
+		desc := p.spec.Name + ": grant " + r.Grant + " is not supported"
+		if p.spec.GrantHint != "" {
+			desc += "; " + p.spec.GrantHint
+		}
+		return nil, &client.Error{Kind: client.ErrInvalidRequest, Description: desc}
+	}
 	endpoint := p.spec.TokenURL
 	if p.spec.TokenURLFunc != nil {
 		var err error

@@ -3,39 +3,41 @@ package providers
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/oauthx/oauthx/client"
 )
 
-// ErrorFields are what an ErrorShape finds in an error body.
-type ErrorFields struct {
-	Code, Description, URI string
-}
+// ErrorFields are what an ErrorShape finds in an error body (the client
+// package's type: token calls and API calls read errors alike).
+type ErrorFields = client.ErrorFields
 
 // ErrorShape recognizes one provider's error body. It reports false when
 // the body is not of its shape.
-type ErrorShape func(status int, body map[string]any) (ErrorFields, bool)
+type ErrorShape = client.ErrorShape
 
 // OAuthErrors is RFC 6749 §5.2: {"error", "error_description", "error_uri"}.
 func OAuthErrors(_ int, body map[string]any) (ErrorFields, bool) {
-	code := stringField(body, "error")
+	code := StringField(body, "error")
 	if code == "" {
 		return ErrorFields{}, false
 	}
-	return ErrorFields{Code: code, Description: stringField(body, "error_description"), URI: stringField(body, "error_uri")}, true
+	return ErrorFields{Code: code, Description: StringField(body, "error_description"), URI: StringField(body, "error_uri")}, true
 }
 
 // MessageErrors is {"message": code, "description": text}, which some
 // endpoints send instead of RFC 6749's names.
 func MessageErrors(_ int, body map[string]any) (ErrorFields, bool) {
-	code := stringField(body, "message")
+	code := StringField(body, "message")
 	if code == "" {
 		return ErrorFields{}, false
 	}
-	return ErrorFields{Code: code, Description: stringField(body, "description")}, true
+	return ErrorFields{Code: code, Description: StringField(body, "description")}, true
 }
 
-// stringField returns body[key] as a string: strings as they are, numbers
-// in their JSON form, anything else "".
-func stringField(body map[string]any, key string) string {
+// StringField returns body[key] as a string: strings as they are, numbers
+// in their JSON form, anything else "". Error shapes and Finish hooks read
+// decoded answers with it.
+func StringField(body map[string]any, key string) string {
 	switch v := body[key].(type) {
 	case string:
 		return v
@@ -49,6 +51,10 @@ func stringField(body map[string]any, key string) string {
 	return ""
 }
 
-// StringField is stringField for provider packages' Finish hooks and error
-// shapes.
-func StringField(body map[string]any, key string) string { return stringField(body, key) }
+// DecodeJSONObject is client.DecodeJSONObject, for provider code written
+// against this package.
+//
+// Deprecated: use client.DecodeJSONObject.
+func DecodeJSONObject(resp *client.Response) (map[string]any, error) {
+	return client.DecodeJSONObject(resp)
+}

@@ -56,7 +56,7 @@ func Generic(baseURL string, opts ...GenericOption) client.Provider {
 			o(&spec)
 		}
 	}
-	return &genericProvider{Provider: newUnchecked(spec), base: baseURL}
+	return &genericProvider{Provider: NewDeferred(spec), base: baseURL}
 }
 
 type genericProvider struct {

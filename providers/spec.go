@@ -96,6 +96,13 @@ type Spec struct {
 	// client.Client.StartDeviceAuth. Empty: the provider has none.
 	DeviceAuthURL string
 
+	// Grants lists the grants the endpoint takes. A request for another is
+	// refused before anything is sent (ErrInvalidRequest, with GrantHint
+	// when set). Nil: any grant.
+	Grants []string
+	// GrantHint says what to do instead of a refused grant.
+	GrantHint string
+
 	// Encoding of the request body. Default Form.
 	Encoding BodyEncoding
 	// ClientAuth says where the credentials go. Default AuthInBody.
@@ -138,6 +145,13 @@ type Spec struct {
 	// whatever it says.
 	ReplaySafe func(r *client.TokenRequest) bool
 
+	// Err is what was wrong while the Spec was being built, e.g. a
+	// provider package's option given an invalid value. Validate reports
+	// it (so client.New does), and the provider refuses every request
+	// while it is set: constructors without an error result (NewDeferred)
+	// hand it on this way.
+	Err error
+
 	// optErrs are what options given invalid values recorded; Validate
 	// reports them.
 	optErrs []error
@@ -146,7 +160,8 @@ type Spec struct {
 // Provider is a client.Provider built from a Spec.
 type Provider struct {
 	spec        Spec
-	tokenURL    *url.URL
+	err         error // what Validate reports
+	grants      map[string]bool
 	omit        map[string]bool
 	success     map[int]bool
 	errorShapes []ErrorShape
@@ -156,17 +171,25 @@ type Provider struct {
 
 // New checks spec and returns the provider it describes.
 func New(spec Spec) (*Provider, error) {
-	p := newUnchecked(spec)
+	p := NewDeferred(spec)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// newUnchecked builds the provider and leaves validation to Validate, which
-// client.New calls, for constructors whose signature has no error.
-func newUnchecked(spec Spec) *Provider {
+// NewDeferred returns the provider spec describes and leaves its errors to
+// Validate, which client.New calls: for constructors whose signature has
+// no error result (finch.Provider, passport.Provider). While Validate
+// reports an error the provider refuses every request.
+func NewDeferred(spec Spec) *Provider {
 	p := &Provider{spec: spec, omit: map[string]bool{}, sep: spec.ScopeSeparator}
+	if spec.Grants != nil {
+		p.grants = map[string]bool{}
+		for _, g := range spec.Grants {
+			p.grants[g] = true
+		}
+	}
 	for _, g := range spec.OmitGrantType {
 		p.omit[g] = true
 	}
@@ -184,15 +207,19 @@ func newUnchecked(spec Spec) *Provider {
 		p.sep = " "
 	}
 	p.fields = spec.Fields.withDefaults()
-	if spec.TokenURL != "" {
-		p.tokenURL, _ = url.Parse(spec.TokenURL)
-	}
+	p.err = p.check()
 	return p
 }
 
-// Validate reports a Spec that cannot work.
-func (p *Provider) Validate() error {
+// Validate implements client.Validator: it reports a Spec that cannot
+// work.
+func (p *Provider) Validate() error { return p.err }
+
+func (p *Provider) check() error {
 	s := p.spec
+	if s.Err != nil {
+		return s.Err
+	}
 	if s.Name == "" {
 		return errors.New("providers: Spec.Name is required")
 	}

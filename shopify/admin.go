@@ -1,12 +1,14 @@
 package shopify
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
 )
 
 // AdminTransport authenticates Admin API requests with the
@@ -92,4 +94,26 @@ func (c *Client) AdminClient(s *client.Session, base *http.Client) (*http.Client
 	hc.Transport = t
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc, nil
+}
+
+// AdminCall sends one Admin API request for s's shop — method to
+// AdminURL(s.Subject, path), body (if not nil) as JSON, authenticated with
+// X-Shopify-Access-Token — and decodes the JSON answer into out (nil: not
+// read). Failures are *client.Error values scrubbed of the token: a 401
+// (the token is revoked or expired) is client.ErrReauthorize, 429
+// client.ErrRateLimited; Shopify's {"errors": …} body is the Description.
+// GET calls are retried like any idempotent request.
+func (c *Client) AdminCall(ctx context.Context, s *client.Session, method, path string, body, out any) error {
+	if s == nil || s.AccessToken == "" {
+		return &client.Error{Provider: ProviderName, Kind: client.ErrInvalidRequest, Description: "Admin API call needs a session with an access token"}
+	}
+	u, err := c.AdminURL(s.Subject, path)
+	if err != nil {
+		return &client.Error{Provider: ProviderName, Kind: client.ErrInvalidRequest, Err: err}
+	}
+	_, err = c.c.CallAPI(ctx, client.APIRequest{
+		Method: method, URL: u, AccessToken: s.AccessToken, TokenHeader: "X-Shopify-Access-Token",
+		Body: body, ErrorShapes: []client.ErrorShape{shopifyErrors, providers.OAuthErrors},
+	}, out)
+	return err
 }

@@ -265,7 +265,7 @@ func (d *demo) generic() {
 	var s *client.Session
 	d.step("authorize (state + PKCE S256) and exchange the code", func() (string, error) {
 		verifier := client.GenerateVerifier()
-		u, err := cl.plain.AuthCodeURL("demo-state-generic-0123456789", client.WithPKCE(verifier))
+		u, err := cl.tokens.AuthCodeURL("demo-state-generic-0123456789", client.WithPKCE(verifier))
 		if err != nil {
 			return "", err
 		}
@@ -476,7 +476,7 @@ func (d *demo) finch() {
 	}
 	var s *client.Session
 	d.step("Connect and exchange the code", func() (string, error) {
-		u, err := finch.ConnectURLFor(cl.plain, finch.ConnectParams{RedirectURL: demoRedirect, Products: []string{"company", "directory"}, State: "demo-state-finch-0123456789", Sandbox: finch.SandboxFinch})
+		u, err := cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: demoRedirect, Products: []string{"company", "directory"}, State: "demo-state-finch-0123456789", Sandbox: finch.SandboxFinch})
 		if err != nil {
 			return "", err
 		}
@@ -501,7 +501,7 @@ func (d *demo) finch() {
 		return "ErrInvalidRequest: nothing to refresh (the CLI exits 2)", nil
 	})
 	d.step("disconnect (oauthx logout) revokes the token and forgets it", func() (string, error) {
-		if err := finch.Disconnect(d.ctx, cl.plain, s); err != nil {
+		if err := cl.finch.Disconnect(d.ctx, s); err != nil {
 			return "", err
 		}
 		if fake.AccessTokenValid(s.AccessToken) {
@@ -530,7 +530,7 @@ func (d *demo) passport() {
 	var s *client.Session
 	d.step("authorize (state + PKCE S256) and exchange the code", func() (string, error) {
 		verifier := client.GenerateVerifier()
-		u, err := passport.AuthCodeURL(cl.plain, passport.AuthParams{State: "demo-state-passport-0123456789", Verifier: verifier})
+		u, err := cl.passport.AuthCodeURL(passport.AuthParams{State: "demo-state-passport-0123456789", Verifier: verifier})
 		if err != nil {
 			return "", err
 		}
@@ -549,7 +549,7 @@ func (d *demo) passport() {
 	var v *passport.Verifier
 	d.step("verify the id_token (discovery, JWKS, ES256, issuer, audience, expiry)", func() (string, error) {
 		var err error
-		if v, err = passport.NewVerifier(d.ctx, cl.plain); err != nil {
+		if v, err = cl.passport.NewVerifier(d.ctx); err != nil {
 			return "", err
 		}
 		idt, err := v.VerifySession(d.ctx, s)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/oauthx/oauthx/client"
-	"github.com/oauthx/oauthx/passport"
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
@@ -95,7 +94,7 @@ func verifyIDToken(ctx context.Context, cl *clients, s *client.Session) error {
 	if s.Provider != provPassport {
 		return nil
 	}
-	v, err := passport.NewVerifier(ctx, cl.plain)
+	v, err := cl.passport.NewVerifier(ctx)
 	if err != nil {
 		return fmt.Errorf("passport discovery: %w", err)
 	}
@@ -111,5 +110,5 @@ func (c *cli) save(st tokenstore.Store, s *client.Session, name string, cl *clie
 	if err := st.Save(c.ctx, s); err != nil {
 		return fmt.Errorf("saving session %q: %w", name, err)
 	}
-	return c.saved(verb, s, cl.plain.Now())
+	return c.saved(verb, s, cl.tokens.Now())
 }

@@ -85,7 +85,7 @@ func cmdLogin(c *cli, args []string) error {
 	defer cancel()
 	var verifier *passport.Verifier
 	if prov == provPassport {
-		if verifier, err = passport.NewVerifier(ctx, cl.plain); err != nil {
+		if verifier, err = cl.passport.NewVerifier(ctx); err != nil {
 			return fmt.Errorf("passport discovery: %w", err)
 		}
 	}
@@ -98,11 +98,11 @@ func cmdLogin(c *cli, args []string) error {
 	var u string
 	switch prov {
 	case provGeneric:
-		u, err = cl.plain.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
+		u, err = cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
 	case provFinch:
-		u, err = finch.ConnectURLFor(cl.plain, finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
+		u, err = cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
 	case provPassport:
-		u, err = passport.AuthCodeURL(cl.plain, passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
+		u, err = cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
 	}
 	if err != nil {
 		return usagef("%v", err)
@@ -164,7 +164,7 @@ func cmdLogin(c *cli, args []string) error {
 		if r.err != nil {
 			return r.err
 		}
-		return c.saved("logged in; saved", r.s, cl.plain.Now())
+		return c.saved("logged in; saved", r.s, cl.tokens.Now())
 	case <-ctx.Done():
 		if c.ctx.Err() != nil {
 			return errors.New("login interrupted")

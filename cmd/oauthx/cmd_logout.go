@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/oauthx/oauthx/client"
-	"github.com/oauthx/oauthx/finch"
 )
 
 // cmdLogout forgets a stored session. A Finch session is disconnected at
@@ -67,7 +66,7 @@ func (c *cli) disconnectFinch(name string, s *client.Session) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	err = finch.Disconnect(c.ctx, cl.plain, s)
+	err = cl.finch.Disconnect(c.ctx, s)
 	switch {
 	case err == nil:
 		return true, nil
@@ -92,11 +91,11 @@ func (c *cli) revoke(name string, s *client.Session) error {
 		return err
 	}
 	if s.RefreshToken != "" {
-		if err := cl.plain.Revoke(c.ctx, s.RefreshToken, client.HintRefreshToken); err != nil {
+		if err := cl.tokens.Revoke(c.ctx, s.RefreshToken, client.HintRefreshToken); err != nil {
 			return fmt.Errorf("revoking the refresh token of %q (session kept; --local forgets it anyway): %w", name, err)
 		}
 	}
-	err = cl.plain.Revoke(c.ctx, s.AccessToken, client.HintAccessToken)
+	err = cl.tokens.Revoke(c.ctx, s.AccessToken, client.HintAccessToken)
 	var e *client.Error
 	if err != nil && !(errors.As(err, &e) && e.Code == "unsupported_token_type" && s.RefreshToken != "") {
 		return fmt.Errorf("revoking the access token of %q (session kept; --local forgets it anyway): %w", name, err)

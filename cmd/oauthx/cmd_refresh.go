@@ -91,5 +91,5 @@ func cmdRefresh(c *cli, args []string) error {
 	if !renewed.Load() {
 		verb = "replaced by another process meanwhile; stored"
 	}
-	return c.saved(verb, ns, cl.plain.Now())
+	return c.saved(verb, ns, cl.tokens.Now())
 }

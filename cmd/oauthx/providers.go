@@ -68,30 +68,6 @@ func stamp(s *client.Session, name string, m sessionMeta) {
 	}
 }
 
-// stampingProvider wraps a provider so that every session it returns
-// carries the CLI metadata: a refresh answer does not repeat Extra, and
-// tokenstore.TokenSource saves the refreshed session before we see it.
-type stampingProvider struct {
-	client.Provider
-	meta sessionMeta
-}
-
-func (p stampingProvider) ParseTokenResponse(r *client.TokenRequest, resp *client.Response) (*client.Session, error) {
-	s, err := p.Provider.ParseTokenResponse(r, resp)
-	if err == nil && s != nil {
-		stamp(s, "", p.meta)
-	}
-	return s, err
-}
-
-// Validate forwards to the wrapped provider's check, if it has one.
-func (p stampingProvider) Validate() error {
-	if v, ok := p.Provider.(client.Validator); ok {
-		return v.Validate()
-	}
-	return nil
-}
-
 // target is everything needed to talk to one provider as one client.
 type target struct {
 	meta        sessionMeta
@@ -102,21 +78,22 @@ type target struct {
 	httpClient  *http.Client
 }
 
-// clients are the clients of one target.
+// clients is the one client of a target: tokens makes every token call;
+// for the provider packages with calls of their own, the typed client
+// built around it makes those (Connect URLs and Disconnect for Finch;
+// discovery, authorize URLs and userinfo for Passport; session tokens and
+// the Admin API for Shopify).
 type clients struct {
-	// plain uses the provider package's own adapter: authorize URLs,
-	// Finch Connect and Disconnect, Passport discovery.
-	plain *client.Client
-	// tokens is plain with a provider that stamps the CLI metadata on every
-	// session: for code exchanges and refreshes.
-	tokens *client.Client
-	// shop is set for Shopify.
-	shop *shopify.Client
-	// meta is what tokens stamps on sessions.
+	tokens   *client.Client
+	finch    *finch.Client    // finch only
+	passport *passport.Client // passport only
+	shop     *shopify.Client  // shopify only
+	// meta is what the CLI stamps on the sessions it saves; a refresh
+	// carries it over (client.Client.Refresh keeps Extra).
 	meta sessionMeta
 }
 
-// newClients builds the clients of t. A bad provider name, a missing
+// newClients builds the client of t. A bad provider name, a missing
 // client id or base URL is a usage error.
 func newClients(t target) (*clients, error) {
 	m := t.meta
@@ -127,54 +104,43 @@ func newClients(t target) (*clients, error) {
 	if t.httpClient != nil {
 		opts = append(opts, client.WithHTTPClient(t.httpClient))
 	}
-	var p client.Provider
 	cl := &clients{meta: m}
+	var err error
 	switch m.Provider {
 	case provGeneric:
 		if m.BaseURL == "" && m.TokenURL == "" {
 			return nil, usagef("the generic provider needs --base-url (its token endpoint is BASE/oauth2/token) or --token-url")
 		}
-		p = providers.Generic(m.BaseURL, genericOptions(m, t.authURL)...)
+		cl.tokens, err = client.New(client.Config{Provider: providers.Generic(m.BaseURL, genericOptions(m, t.authURL)...), ClientID: m.ClientID,
+			ClientSecret: t.secret, RedirectURL: t.redirectURL, Scopes: t.scopes}, opts...)
 	case provFinch:
-		var fopts []finch.Option
-		if m.BaseURL != "" {
-			fopts = append(fopts, finch.WithBaseURL(m.BaseURL))
+		fc := finch.Config{ClientID: m.ClientID, ClientSecret: t.secret, RedirectURL: t.redirectURL,
+			BaseURL: m.BaseURL, ConnectURL: t.authURL}
+		if fc.ConnectURL == "" && m.BaseURL != "" {
 			// A sandbox or fake serves its Connect page at BASE/authorize.
-			fopts = append(fopts, finch.WithConnectURL(strings.TrimRight(m.BaseURL, "/")+"/authorize"))
+			fc.ConnectURL = strings.TrimRight(m.BaseURL, "/") + "/authorize"
 		}
-		if t.authURL != "" {
-			fopts = append(fopts, finch.WithConnectURL(t.authURL))
+		if cl.finch, err = finch.New(fc, opts...); err == nil {
+			cl.tokens = cl.finch.TokenClient()
 		}
-		p = finch.Provider(fopts...)
 	case provPassport:
-		var popts []passport.Option
-		if m.BaseURL != "" {
-			popts = append(popts, passport.WithBaseURL(m.BaseURL))
+		cl.passport, err = passport.New(passport.Config{ClientID: m.ClientID, ClientSecret: t.secret,
+			RedirectURL: t.redirectURL, Scopes: t.scopes, BaseURL: m.BaseURL}, opts...)
+		if err == nil {
+			cl.tokens = cl.passport.TokenClient()
 		}
-		p = passport.Provider(popts...)
 	case provShopify:
 		if t.secret == "" {
 			return nil, usagef("shopify needs the app's API secret: set %s or pass --client-secret-stdin", envClientSecret)
 		}
-		sc, err := shopify.New(shopify.Config{APIKey: m.ClientID, APISecret: t.secret, InsecureShopBaseURL: m.BaseURL}, opts...)
-		if err != nil {
-			return nil, usagef("shopify: %v", err)
+		cl.shop, err = shopify.New(shopify.Config{APIKey: m.ClientID, APISecret: t.secret, InsecureShopBaseURL: m.BaseURL}, opts...)
+		if err == nil {
+			cl.tokens = cl.shop.TokenClient()
 		}
-		cl.shop = sc
-		cl.plain = sc.TokenClient()
-		p = cl.plain.Provider()
 	default:
 		return nil, usagef("unknown provider %q (want generic, finch, passport or shopify)", m.Provider)
 	}
-	cfg := client.Config{Provider: p, ClientID: m.ClientID, ClientSecret: t.secret, RedirectURL: t.redirectURL, Scopes: t.scopes}
-	var err error
-	if cl.plain == nil {
-		if cl.plain, err = client.New(cfg, opts...); err != nil {
-			return nil, usagef("%s: %v", m.Provider, err)
-		}
-	}
-	cfg.Provider = stampingProvider{Provider: p, meta: m}
-	if cl.tokens, err = client.New(cfg, opts...); err != nil {
+	if err != nil {
 		return nil, usagef("%s: %v", m.Provider, err)
 	}
 	return cl, nil

@@ -93,7 +93,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 const redisPrefix = "oauthx-example:finch:"
 
 type app struct {
-	c        *client.Client
+	c        *finch.Client
 	states   *client.MemoryStates
 	store    tokenstore.Store
 	callback http.Handler
@@ -107,12 +107,12 @@ type app struct {
 // With cfg.fake it starts a providertest.Finch and points everything at it.
 func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), error) {
 	cleanup := func() {}
-	var opts []finch.Option
+	var fc finch.Config
 	if cfg.fake {
 		fake := providertest.NewFinch()
 		cleanup = fake.Close
 		cfg.clientID, cfg.clientSecret = fake.ClientID, fake.ClientSecret
-		opts = append(opts, finch.WithBaseURL(fake.URL), finch.WithConnectURL(fake.ConnectURL))
+		fc.BaseURL, fc.ConnectURL = fake.URL, fake.ConnectURL
 	}
 	if cfg.clientID == "" || cfg.clientSecret == "" {
 		cleanup()
@@ -127,18 +127,14 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 		log:      log,
 	}
 	var err error
-	a.c, err = client.New(client.Config{
-		Provider:     finch.Provider(opts...),
-		ClientID:     cfg.clientID,
-		ClientSecret: cfg.clientSecret,
-		RedirectURL:  a.redirect,
-	})
+	fc.ClientID, fc.ClientSecret, fc.RedirectURL = cfg.clientID, cfg.clientSecret, a.redirect
+	a.c, err = finch.New(fc)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	a.callback, err = client.NewCallbackHandler(client.CallbackConfig{
-		Client: a.c,
+		Client: a.c.TokenClient(),
 		States: a.states,
 		// The Session is stored before the user is redirected: a Finch
 		// code is single-use, so a token not saved now is lost.
@@ -201,7 +197,7 @@ func (a *app) connect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many sign-ins in flight", http.StatusServiceUnavailable)
 		return
 	}
-	u, err := finch.ConnectURLFor(a.c, finch.ConnectParams{
+	u, err := a.c.ConnectURL(finch.ConnectParams{
 		RedirectURL: a.redirect, Products: a.products, State: st.State, Sandbox: a.sandbox,
 	})
 	if err != nil {
@@ -225,7 +221,7 @@ func (a *app) introspect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	info, err := finch.Introspect(r.Context(), a.c, s)
+	info, err := a.c.Introspect(r.Context(), s)
 	if err != nil {
 		a.log.Warn("introspect", "id", s.ID, "error", err) // errors never carry the token
 		http.Error(w, "introspection failed", http.StatusBadGateway)
@@ -243,7 +239,7 @@ func (a *app) disconnect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := finch.Disconnect(r.Context(), a.c, s); err != nil && !errors.Is(err, client.ErrReauthorize) {
+	if err := a.c.Disconnect(r.Context(), s); err != nil && !errors.Is(err, client.ErrReauthorize) {
 		a.log.Warn("disconnect", "id", s.ID, "error", err)
 		http.Error(w, "disconnect failed", http.StatusBadGateway)
 		return

@@ -74,7 +74,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 // app keeps signed-in users in memory: a random cookie value names a
 // login, which names a session.
 type app struct {
-	c        *client.Client
+	c        *passport.Client
 	verifier *passport.Verifier
 	states   *client.MemoryStates
 	callback http.Handler
@@ -89,12 +89,12 @@ const cookieName = "passport_login"
 
 func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, func(), error) {
 	cleanup := func() {}
-	var opts []passport.Option
+	var baseURL string // empty: Passport itself
 	if cfg.fake {
 		fake := providertest.NewPassport()
 		cleanup = fake.Close
 		cfg.clientID, cfg.clientSecret = fake.ClientID, fake.ClientSecret
-		opts = append(opts, passport.WithBaseURL(fake.URL))
+		baseURL = fake.URL
 	}
 	fail := func(err error) (*app, func(), error) { cleanup(); return nil, nil, err }
 	if cfg.clientID == "" || cfg.clientSecret == "" {
@@ -103,8 +103,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, func(), er
 	a := &app{states: client.NewMemoryStates(0, nil), log: log,
 		sessions: map[string]*client.Session{}, logins: map[string]string{}}
 	var err error
-	a.c, err = client.New(client.Config{
-		Provider:     passport.Provider(opts...),
+	a.c, err = passport.New(passport.Config{
+		BaseURL:      baseURL,
 		ClientID:     cfg.clientID,
 		ClientSecret: cfg.clientSecret,
 		RedirectURL:  strings.TrimRight(cfg.publicURL, "/") + "/callback",
@@ -114,11 +114,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, func(), er
 		return fail(err)
 	}
 	// Discovery once at start; keys are fetched (and cached) on first use.
-	if a.verifier, err = passport.NewVerifier(ctx, a.c); err != nil {
+	if a.verifier, err = a.c.NewVerifier(ctx); err != nil {
 		return fail(err)
 	}
 	a.callback, err = client.NewCallbackHandler(client.CallbackConfig{
-		Client:    a.c,
+		Client:    a.c.TokenClient(),
 		States:    a.states,
 		Save:      a.save,
 		OnSuccess: a.signedIn,
@@ -170,7 +170,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many sign-ins in flight", http.StatusServiceUnavailable)
 		return
 	}
-	u, err := passport.AuthCodeURL(a.c, passport.AuthParams{State: st.State, Verifier: st.Verifier})
+	u, err := a.c.AuthCodeURL(passport.AuthParams{State: st.State, Verifier: st.Verifier})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -224,7 +224,7 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := view{Subject: idt.Subject, Email: idt.Email, Expiry: s.Expiry.UTC().Format(time.RFC3339)}
-	if u, err := a.verifier.Userinfo(r.Context(), a.c, s); err == nil {
+	if u, err := a.verifier.Userinfo(r.Context(), s); err == nil {
 		v.Name = u.Name
 	} else {
 		a.log.Warn("userinfo", "error", err) // never carries the token

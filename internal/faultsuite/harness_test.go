@@ -41,8 +41,10 @@ type env struct {
 	provider string
 	// c is the client under test; its endpoint may be overridden (a dead
 	// port, a listener that resets). live talks to the fake.
-	c, live *client.Client
-	shop    *shopify.Client // Shopify only: the client under test
+	c, live  *client.Client
+	shop     *shopify.Client  // Shopify only: the client under test
+	finch    *finch.Client    // the client under test, for finch
+	passport *passport.Client // the client under test, for passport
 	// fail queues faults on the fake's token endpoint.
 	fail func(...providertest.Fault)
 	// served counts token endpoint requests the fake saw; reused counts
@@ -144,13 +146,14 @@ func newEnv(t *testing.T, provider, base string) *env {
 	case "finch":
 		f := providertest.NewFinch(providertest.WithFinchCredentials(sentinelClientID, sentinelClientSecret))
 		t.Cleanup(f.Close)
-		mk := func(u string) *client.Client {
-			c, err := client.New(client.Config{Provider: finch.Provider(finch.WithBaseURL(u)), ClientID: sentinelClientID,
+		mk := func(u string) *finch.Client {
+			c, err := finch.New(finch.Config{BaseURL: u, ClientID: sentinelClientID,
 				ClientSecret: sentinelClientSecret, RedirectURL: redirectURL}, opts...)
 			require.NoError(t, err)
 			return c
 		}
-		e.c, e.live = mk(pick(f.URL)), mk(f.URL)
+		e.finch = mk(pick(f.URL))
+		e.c, e.live = e.finch.TokenClient(), mk(f.URL).TokenClient()
 		e.fail = f.Fail
 		e.served = func() int { return f.Stats().TokenRequests }
 		e.reused = func() int { return f.Stats().ReusedCodes }
@@ -164,14 +167,15 @@ func newEnv(t *testing.T, provider, base string) *env {
 	case "passport":
 		p := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, sentinelClientSecret))
 		t.Cleanup(p.Close)
-		mk := func(u string) *client.Client {
-			c, err := client.New(client.Config{Provider: passport.Provider(passport.WithBaseURL(u), passport.WithIssuer(p.URL)),
+		mk := func(u string) *passport.Client {
+			c, err := passport.New(passport.Config{BaseURL: u, Issuer: p.URL,
 				ClientID: sentinelClientID, ClientSecret: sentinelClientSecret, RedirectURL: redirectURL,
 				Scopes: []string{"openid", "email"}}, opts...)
 			require.NoError(t, err)
 			return c
 		}
-		e.c, e.live = mk(pick(p.URL)), mk(p.URL)
+		e.passport = mk(pick(p.URL))
+		e.c, e.live = e.passport.TokenClient(), mk(p.URL).TokenClient()
 		e.fail = p.Fail
 		e.served = func() int { return p.Stats().Requests }
 		e.reused = func() int { return p.Stats().ReusedCodes }

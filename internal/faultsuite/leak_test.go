@@ -16,7 +16,6 @@ import (
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/finch"
-	"github.com/oauthx/oauthx/passport"
 	"github.com/oauthx/oauthx/providers"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/shopify"
@@ -308,13 +307,13 @@ func leakFinch(t *testing.T, s *scan) {
 	ctx := context.Background()
 	sess := e.login(t)
 	s.vals("connection", finch.ConnectionOf(sess))
-	in, err := finch.Introspect(ctx, e.c, sess)
+	in, err := e.finch.Introspect(ctx, sess)
 	require.NoError(t, err)
 	s.vals("introspection", in)
-	require.NoError(t, finch.Disconnect(ctx, e.c, sess))
-	_, err = finch.Introspect(ctx, e.c, sess)
+	require.NoError(t, e.finch.Disconnect(ctx, sess))
+	_, err = e.finch.Introspect(ctx, sess)
 	s.err("introspect after disconnect", err)
-	s.err("disconnect twice", finch.Disconnect(ctx, e.c, sess))
+	s.err("disconnect twice", e.finch.Disconnect(ctx, sess))
 	_, err = e.c.Refresh(ctx, sess)
 	s.err("refresh of a never-expiring session", err)
 }
@@ -323,13 +322,13 @@ func leakPassport(t *testing.T, s *scan) {
 	e := s.e
 	ctx := context.Background()
 	sess := e.login(t)
-	v, err := passport.NewVerifier(ctx, e.c)
+	v, err := e.passport.NewVerifier(ctx)
 	require.NoError(t, err)
 	s.vals("verifier", v)
 	idt, err := v.VerifySession(ctx, sess)
 	require.NoError(t, err)
 	s.vals("id token", idt)
-	ui, err := passport.Userinfo(ctx, e.c, sess)
+	ui, err := e.passport.Userinfo(ctx, sess)
 	require.NoError(t, err)
 	s.vals("userinfo", ui)
 	fake := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, sentinelClientSecret))
@@ -341,6 +340,6 @@ func leakPassport(t *testing.T, s *scan) {
 	}
 	bad := sess.Clone()
 	bad.AccessToken = e.secrets.add("SENTINEL-passport-dead-access-c3d4")
-	_, err = passport.Userinfo(ctx, e.c, bad)
+	_, err = e.passport.Userinfo(ctx, bad)
 	s.err("userinfo with a dead token", err)
 }
