@@ -3,6 +3,7 @@ package tokenstore
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -109,25 +110,63 @@ func checkPerm(path string, mode fs.FileMode) error {
 	return nil
 }
 
-// fileName maps an ID to a file name: "s-" and the ID in unpadded
-// base64url when that is short enough, "h-" and its SHA-256 otherwise.
+// fileName maps an ID to a file name that is safe on case-insensitive
+// file systems (macOS and Windows defaults): "b-" and the ID in unpadded
+// lowercase base32 when that is short enough, "h-" and its SHA-256 in
+// lowercase hex otherwise.
 func fileName(id string) string {
-	enc := base64.RawURLEncoding.EncodeToString([]byte(id))
+	enc := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte(id)))
 	if len(enc) <= 200 {
-		return "s-" + enc
+		return "b-" + enc
 	}
+	return hashedName(id)
+}
+
+func hashedName(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return "h-" + hex.EncodeToString(sum[:])
 }
 
+// legacyName is the name earlier versions gave a session file: "s-" and
+// the ID in unpadded base64url (mixed case, so two IDs could share one
+// file on a case-insensitive file system) when short enough, else the
+// hashed name, which has not changed. Load and List read legacy files;
+// the next save of the session renames it (writes the new name, removes
+// the legacy one). ok is false when the legacy name is the current one
+// (a hashed name).
+func legacyName(id string) (name string, ok bool) {
+	enc := base64.RawURLEncoding.EncodeToString([]byte(id))
+	if len(enc) <= 200 {
+		return "s-" + enc, true
+	}
+	return "", false
+}
+
 func (f *File) path(id string) string { return filepath.Join(f.dir, fileName(id)+".json") }
 
-// Load implements Store.
+// legacyPath is the session's file under its legacyName, if it has one.
+func (f *File) legacyPath(id string) (string, bool) {
+	name, ok := legacyName(id)
+	return filepath.Join(f.dir, name+".json"), ok
+}
+
+// Load implements Store. A session saved by an earlier version under
+// its legacy file name is read from there.
 func (f *File) Load(_ context.Context, id string) (*client.Session, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
-	return f.read(id, f.path(id))
+	return f.readAny(id)
+}
+
+// readAny reads the session file of id, or its legacy file when there
+// is none.
+func (f *File) readAny(id string) (*client.Session, error) {
+	s, err := f.read(id, f.path(id))
+	if legacy, ok := f.legacyPath(id); ok && errors.Is(err, ErrNotFound) {
+		return f.read(id, legacy)
+	}
+	return s, err
 }
 
 func (f *File) read(id, path string) (*client.Session, error) {
@@ -185,13 +224,26 @@ func (f *File) write(ctx context.Context, old, s *client.Session, cmp bool) erro
 	}
 	defer func() { _ = unlock() }()
 	if cmp {
-		cur, err := f.read(s.ID, f.path(s.ID))
+		cur, err := f.readAny(s.ID)
 		if err := CheckBase(s.ID, old, cur, err); err != nil {
 			return err
 		}
 	}
 	if err := writeFileAtomic(f.path(s.ID), data); err != nil {
 		return fmt.Errorf("tokenstore: save %s: %w", quote(s.ID), err)
+	}
+	// Renamed: the legacy file, if any, is superseded.
+	return f.removeLegacy(s.ID, "save")
+}
+
+// removeLegacy removes the legacy file of id, if there is one.
+func (f *File) removeLegacy(id, op string) error {
+	legacy, ok := f.legacyPath(id)
+	if !ok {
+		return nil
+	}
+	if err := os.Remove(legacy); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("tokenstore: %s %s: remove the file under its old name: %w", op, quote(id), err)
 	}
 	return nil
 }
@@ -267,7 +319,7 @@ func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp b
 	}
 	defer func() { _ = unlock() }()
 	if cmp {
-		cur, err := f.read(id, f.path(id))
+		cur, err := f.readAny(id)
 		if err := CheckBase(id, old, cur, err); err != nil {
 			return err
 		}
@@ -275,50 +327,79 @@ func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp b
 	if err := os.Remove(f.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("tokenstore: delete %s: %w", quote(id), err)
 	}
+	if err := f.removeLegacy(id, "delete"); err != nil {
+		return err
+	}
 	syncDir(f.dir)
 	return nil
 }
 
-// List implements Store. It reads every session file of the directory.
+// List implements Store. It reads every session file of the directory
+// (legacy names included; a session under both names is listed once,
+// from its current file). A file that cannot be read (corrupt, a newer
+// format, unsafe permissions) is reported in a *ListError beside the
+// others.
 func (f *File) List(_ context.Context, flt Filter) ([]*client.Session, error) {
 	entries, err := os.ReadDir(f.dir)
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore: list: %w", err)
 	}
-	var out []*client.Session
+	byID := map[string]*client.Session{}
+	current := map[string]bool{} // read from its current file name
+	var lerr ListError
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".json") ||
-			!(strings.HasPrefix(name, "s-") || strings.HasPrefix(name, "h-")) {
+		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".json") {
 			continue
 		}
 		path := filepath.Join(f.dir, name)
+		id, ok := idFromName(name)
 		var s *client.Session
-		if id, ok := idFromName(name); ok {
+		switch {
+		case ok:
 			s, err = f.read(id, path)
-		} else {
+		case strings.HasPrefix(name, "h-"):
 			s, err = f.readHashed(path) // learn the ID from the content
+			id = name
+		default:
+			continue
 		}
 		if errors.Is(err, ErrNotFound) {
 			continue // deleted meanwhile
 		}
 		if err != nil {
-			return nil, err
+			lerr.Add(id, err)
+			continue
 		}
+		isCurrent := f.path(s.ID) == path
+		if prev := byID[s.ID]; prev != nil && current[s.ID] && !isCurrent {
+			continue
+		}
+		byID[s.ID], current[s.ID] = s, isCurrent
+	}
+	out := make([]*client.Session, 0, len(byID))
+	for _, s := range byID {
 		if flt.Match(s) {
 			out = append(out, s)
 		}
 	}
 	slices.SortFunc(out, func(a, b *client.Session) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return out, lerr.Err()
 }
 
+// idFromName decodes the ID from a current ("b-") or legacy ("s-") file
+// name.
 func idFromName(name string) (string, bool) {
-	enc, ok := strings.CutPrefix(strings.TrimSuffix(name, ".json"), "s-")
-	if !ok {
+	base := strings.TrimSuffix(name, ".json")
+	var b []byte
+	var err error
+	if enc, ok := strings.CutPrefix(base, "b-"); ok {
+		b, err = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(enc))
+	} else if enc, ok := strings.CutPrefix(base, "s-"); ok {
+		b, err = base64.RawURLEncoding.DecodeString(enc)
+	} else {
 		return "", false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
 		return "", false
 	}
@@ -342,7 +423,7 @@ func (f *File) readHashed(path string) (*client.Session, error) {
 	}
 	name := filepath.Base(path)
 	_ = json.Unmarshal(data, &env)
-	if env.Session.ID == "" || f.path(env.Session.ID) != path {
+	if env.Session.ID == "" || hashedName(env.Session.ID)+".json" != name {
 		return nil, &FormatError{ID: name, Kind: ErrCorrupt, Err: errors.New("file name does not match the session ID inside")}
 	}
 	return f.read(env.Session.ID, path)

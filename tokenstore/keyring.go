@@ -329,7 +329,9 @@ func (k *Keyring) remove(ctx context.Context, id string, old *client.Session, cm
 	return nil
 }
 
-// List implements Store, through the index.
+// List implements Store, through the index. A session that cannot be
+// decoded is reported in a *ListError beside the others; a keyring that
+// does not answer fails the whole List.
 func (k *Keyring) List(ctx context.Context, f Filter) ([]*client.Session, error) {
 	unlock, err := k.rw(ctx, false)
 	if err != nil {
@@ -341,12 +343,18 @@ func (k *Keyring) List(ctx context.Context, f Filter) ([]*client.Session, error)
 		return nil, fmt.Errorf("tokenstore: keyring list: %w", err)
 	}
 	var out []*client.Session
+	var lerr ListError
 	for _, e := range idx {
 		if (f.Provider != "" && e.Provider != f.Provider) || (f.Subject != "" && e.Subject != f.Subject) {
 			continue
 		}
 		s, err := k.load(ctx, e.ID)
 		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			lerr.Add(e.ID, err)
 			continue
 		}
 		if err != nil {
@@ -357,7 +365,7 @@ func (k *Keyring) List(ctx context.Context, f Filter) ([]*client.Session, error)
 		}
 	}
 	slices.SortFunc(out, func(a, b *client.Session) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return out, lerr.Err()
 }
 
 // Lock implements Store with a file lock private to the user.

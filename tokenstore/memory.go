@@ -103,7 +103,8 @@ func (m *Memory) Delete(_ context.Context, id string) error {
 	return nil
 }
 
-// List implements Store.
+// List implements Store. A value that cannot be decoded is reported in a
+// *ListError beside the others.
 func (m *Memory) List(_ context.Context, f Filter) ([]*client.Session, error) {
 	m.mu.Lock()
 	ids := make([]string, 0, len(m.values))
@@ -115,16 +116,18 @@ func (m *Memory) List(_ context.Context, f Filter) ([]*client.Session, error) {
 	m.mu.Unlock()
 	slices.Sort(ids)
 	var out []*client.Session
+	var lerr ListError
 	for _, id := range ids {
 		s, err := Decode(id, vals[id])
 		if err != nil {
-			return nil, err
+			lerr.Add(id, err)
+			continue
 		}
 		if f.Match(s) {
 			out = append(out, s)
 		}
 	}
-	return out, nil
+	return out, lerr.Err()
 }
 
 // Lock implements Store for the goroutines of this process.

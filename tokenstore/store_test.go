@@ -2,6 +2,7 @@ package tokenstore_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,22 @@ func TestFileCorrupt(t *testing.T) {
 	list, err := st.List(ctx, tokenstore.Filter{})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
+	// A corrupt record: List returns the good sessions and names the bad.
+	require.NoError(t, st.Save(ctx, storetest.Sample("bad")))
+	require.NoError(t, st.Save(ctx, storetest.Sample("good")))
+	bad, _ := filepath.Glob(filepath.Join(st.Dir(), "*.json"))
+	for _, p := range bad {
+		if s, err := st.Load(ctx, "bad"); err == nil {
+			if data, _ := os.ReadFile(p); strings.Contains(string(data), s.AccessToken) {
+				require.NoError(t, os.WriteFile(p, []byte(`{"v":1,"session":{"id":"bad","access_token":"at-sentinel-x`), 0o600))
+			}
+		}
+	}
+	list, err = st.List(ctx, tokenstore.Filter{})
+	requireListError(t, err, "bad")
+	require.Len(t, list, 2, "the good sessions are listed")
+	require.Equal(t, "c", list[0].ID)
+	require.Equal(t, "good", list[1].ID)
 	entries, _ := os.ReadDir(st.Dir())
 	for _, e := range entries {
 		require.False(t, strings.HasPrefix(e.Name(), ".tmp-"), "temporary file left behind: %s", e.Name())
@@ -123,4 +140,19 @@ func TestNotFoundMatchesClientSentinel(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrSessionNotFound)
 	require.ErrorIs(t, err, tokenstore.ErrNotFound)
 	require.NotErrorIs(t, tokenstore.ErrConflict, client.ErrSessionNotFound)
+}
+
+// requireListError checks a List error naming exactly ids, without
+// content.
+func requireListError(t *testing.T, err error, ids ...string) {
+	t.Helper()
+	var le *tokenstore.ListError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, ids, le.IDs)
+	require.Len(t, le.Errs, len(ids))
+	require.ErrorIs(t, err, tokenstore.ErrCorrupt)
+	require.NotContains(t, fmt.Sprintf("%v %+v", err, err), "sentinel")
+	for _, id := range ids {
+		require.Contains(t, err.Error(), id)
+	}
 }

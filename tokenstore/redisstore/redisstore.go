@@ -224,7 +224,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 // List implements tokenstore.Store: one HGETALL, then one MGET of the
-// matching sessions.
+// matching sessions. A value that cannot be decoded is reported in a
+// *tokenstore.ListError beside the others.
 func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
 	all, err := s.rdb.HGetAll(ctx, s.metaKey()).Result()
 	if err != nil {
@@ -253,6 +254,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		return nil, fmt.Errorf("redisstore: list: %w", err)
 	}
 	var out []*client.Session
+	var lerr tokenstore.ListError
 	for i, v := range vals {
 		str, ok := v.(string)
 		if !ok {
@@ -260,13 +262,14 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		}
 		sess, err := tokenstore.Decode(ids[i], []byte(str))
 		if err != nil {
-			return nil, err
+			lerr.Add(ids[i], err)
+			continue
 		}
 		if f.Match(sess) {
 			out = append(out, sess)
 		}
 	}
-	return out, nil
+	return out, lerr.Err()
 }
 
 // unlockScript deletes the lock only if it still holds our token.

@@ -152,6 +152,7 @@ func TestCorruptValue(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t, rdb)
 	require.NoError(t, st.Save(ctx, storetest.Sample("c")))
+	require.NoError(t, st.Save(ctx, storetest.Sample("good")))
 	keys, err := st.Keys(ctx)
 	require.NoError(t, err)
 	for _, k := range keys {
@@ -164,8 +165,14 @@ func TestCorruptValue(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.ErrorIs(t, err, tokenstore.ErrFutureFormat)
 	require.NotContains(t, err.Error(), "sentinel")
-	_, err = st.List(ctx, tokenstore.Filter{})
+	list, err := st.List(ctx, tokenstore.Filter{})
 	require.ErrorIs(t, err, tokenstore.ErrFutureFormat)
+	var le *tokenstore.ListError
+	require.ErrorAs(t, err, &le, "List names the unreadable records")
+	require.Equal(t, []string{"c"}, le.IDs)
+	require.NotContains(t, err.Error(), "sentinel")
+	require.Len(t, list, 1, "and returns the good sessions")
+	require.Equal(t, "good", list[0].ID)
 	// A value this build cannot read is never the session a
 	// compare-and-set write was based on, even with the same tokens.
 	same := storetest.Sample("c")

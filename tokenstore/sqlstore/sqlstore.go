@@ -294,7 +294,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 // List implements tokenstore.Store; the filter runs in SQL, on the
-// (provider, subject) index.
+// (provider, subject) index. A value that cannot be decoded is reported
+// in a *tokenstore.ListError beside the others.
 func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, value FROM `+s.table+`
 		WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR subject = $2) ORDER BY id COLLATE "C"`,
@@ -304,6 +305,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 	}
 	defer rows.Close()
 	var out []*client.Session
+	var lerr tokenstore.ListError
 	for rows.Next() {
 		var id, v string
 		if err := rows.Scan(&id, &v); err != nil {
@@ -311,14 +313,15 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		}
 		sess, err := tokenstore.Decode(id, []byte(v))
 		if err != nil {
-			return nil, err
+			lerr.Add(id, err)
+			continue
 		}
 		out = append(out, sess)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: list: %w", err)
 	}
-	return out, nil
+	return out, lerr.Err()
 }
 
 // Lock implements tokenstore.Store: the lock of LockLease, released by

@@ -109,11 +109,20 @@ func TestCorruptValue(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t, db)
 	require.NoError(t, st.Save(ctx, storetest.Sample("c")))
+	require.NoError(t, st.Save(ctx, storetest.Sample("good")))
 	_, err := db.Exec(`UPDATE `+st.Table()+` SET value = $1 WHERE id = 'c'`, `{"v":1,"session":{"id":"c","access_token":"at-sentinel`)
 	require.NoError(t, err)
 	_, err = st.Load(ctx, "c")
 	require.ErrorIs(t, err, tokenstore.ErrCorrupt)
 	require.NotContains(t, err.Error(), "sentinel")
+	list, err := st.List(ctx, tokenstore.Filter{})
+	var le *tokenstore.ListError
+	require.ErrorAs(t, err, &le, "List names the unreadable records")
+	require.Equal(t, []string{"c"}, le.IDs)
+	require.ErrorIs(t, err, tokenstore.ErrCorrupt)
+	require.NotContains(t, err.Error(), "sentinel")
+	require.Len(t, list, 1, "and returns the good sessions")
+	require.Equal(t, "good", list[0].ID)
 	// A corrupt value is never the session a compare-and-set write was
 	// based on.
 	require.ErrorIs(t, st.CompareAndSave(ctx, storetest.Sample("c"), storetest.Sample("c")), tokenstore.ErrConflict)
