@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,6 +36,15 @@ type Config struct {
 	// or an OAuth callback may be from now, either way. Zero means
 	// DefaultTimestampTolerance (90 s); a negative value is an error.
 	TimestampTolerance time.Duration
+	// AssertionKey, when set, is the app's private key whose public JWK is
+	// registered in the Dev Dashboard: ClientCredentials then gets
+	// application-only tokens (public apps, up to 1 hour) by sending a
+	// client assertion signed with it instead of the client secret. An
+	// *rsa.PrivateKey of at least 2048 bits (RS256), a P-256
+	// *ecdsa.PrivateKey (ES256), or any crypto.Signer holding one (a KMS).
+	AssertionKey crypto.Signer
+	// AssertionKeyID is the kid of AssertionKey's JWK. Required with it.
+	AssertionKeyID string
 	// ShopDomains are domains accepted for shops in addition to
 	// DefaultShopDomains, e.g. a custom domain of a Shopify Plus test
 	// environment. Each must be a lowercase domain name.
@@ -69,7 +79,8 @@ type Client struct {
 	c         *client.Client
 	shops     *shopRules
 	tolerance time.Duration
-	base      *url.URL // InsecureShopBaseURL, parsed
+	base      *url.URL         // InsecureShopBaseURL, parsed
+	assertion *assertionSigner // nil without Config.AssertionKey
 	verifier  *verifier
 
 	exchanges group[*client.Session]
@@ -95,7 +106,11 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &Client{shops: shops, tolerance: cfg.ClockTolerance}
+	assertion, err := newAssertionSigner(cfg.AssertionKey, cfg.AssertionKeyID)
+	if err != nil {
+		return nil, err
+	}
+	sc := &Client{shops: shops, tolerance: cfg.ClockTolerance, assertion: assertion}
 	switch {
 	case sc.tolerance == 0:
 		sc.tolerance = DefaultClockTolerance

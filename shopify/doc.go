@@ -2,8 +2,9 @@
 // session-token verification, token exchange (RFC 8693) for online and
 // offline access tokens, expiring offline tokens with refresh and
 // migration, the authorization-code grant, shop-domain validation, an
-// embedded-app middleware for net/http, an Admin API transport, and
-// verification of webhooks and app-proxy requests.
+// embedded-app middleware for net/http, an Admin API transport,
+// verification of webhooks and app-proxy requests, and tokens for
+// background work (client credentials, application-only tokens).
 //
 // It is built to be safer than a port of the official JS library:
 //

@@ -47,6 +47,7 @@ func newProvider(c *Client) (*providers.Provider, error) {
 		},
 		Expiry:         providers.ExpiresIn,
 		ScopeSeparator: ",",
+		EncodeHook:     c.encodeHook,
 		Finish:         c.finish,
 		ReplaySafe:     replaySafe,
 	})
@@ -96,6 +97,8 @@ func (c *Client) finish(r *client.TokenRequest, s *client.Session, raw map[strin
 	wantOnline := r.Exchange != nil && r.Exchange.RequestedTokenType == TokenTypeOnlineAccessToken
 	_, hasUser := raw["associated_user"]
 	switch {
+	case r.Grant == client.GrantClientCredentials:
+		s.ID = ClientCredentialsSessionID(shop)
 	case hasUser:
 		u, ok := UserOf(s)
 		if !ok {
