@@ -42,9 +42,9 @@ func (c *Client) AuthCodeURL(state string, opts ...AuthURLOption) (string, error
 	if state == "" {
 		return "", errors.New("oauthx: AuthCodeURL needs a non-empty state")
 	}
-	ap, ok := c.provider.(AuthURLProvider)
+	ap, ok := c.cfg.Provider.(AuthURLProvider)
 	if !ok || ap.AuthURL() == "" {
-		return "", errors.New("oauthx: provider " + c.provider.Name() + " has no authorization endpoint")
+		return "", errors.New("oauthx: provider " + c.cfg.Provider.Name() + " has no authorization endpoint")
 	}
 	u, err := url.Parse(ap.AuthURL())
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -356,7 +355,7 @@ func (h *CallbackHandler) fail(w http.ResponseWriter, r *http.Request, e *Callba
 	if e.StatusCode == http.StatusServiceUnavailable {
 		var oe *Error
 		if errors.As(e.Err, &oe) && oe.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((oe.RetryAfter+time.Second-1)/time.Second)))
+			w.Header().Set("Retry-After", RetryAfterSeconds(oe.RetryAfter))
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

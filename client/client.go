@@ -32,11 +32,10 @@ type Client struct {
 	// a *Client with a verb it cannot apply (%s of a nested pointer
 	// prints its fields, without calling Format), shows an address, not
 	// the secret.
-	cfg      *Config
-	provider Provider
-	opts     options
-	grants   *retryablehttp.Client // requests that carry single-use grants
-	reads    *retryablehttp.Client // idempotent requests (GET, HEAD)
+	cfg    *Config
+	opts   options
+	grants *retryablehttp.Client // requests that carry single-use grants
+	reads  *retryablehttp.Client // idempotent requests (GET, HEAD)
 }
 
 // New checks cfg and returns a Client. Options are applied in order; an
@@ -63,14 +62,14 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	cfg.Scopes = append([]string(nil), cfg.Scopes...)
-	c := &Client{cfg: &cfg, provider: cfg.Provider, opts: o}
+	c := &Client{cfg: &cfg, opts: o}
 	c.grants = c.newRetryClient(false)
 	c.reads = c.newRetryClient(true)
 	return c, nil
 }
 
 // Provider returns the client's provider adapter.
-func (c *Client) Provider() Provider { return c.provider }
+func (c *Client) Provider() Provider { return c.cfg.Provider }
 
 // ClientID returns the configured client id.
 func (c *Client) ClientID() string { return c.cfg.ClientID }
@@ -82,14 +81,15 @@ func (c *Client) RedirectURL() string { return c.cfg.RedirectURL }
 func (c *Client) Now() time.Time { return c.opts.now() }
 
 // HTTPClient returns the *http.Client the Client sends with (a copy of the
-// one given to WithHTTPClient). Provider packages use it for their other
-// endpoints through Do.
+// one given to WithHTTPClient), for code that must hand it to another
+// library (passport gives it to go-oidc for discovery and keys). Calls
+// of a provider's own API go through CallAPI, which uses it.
 func (c *Client) HTTPClient() *http.Client { return c.opts.httpClient }
 
 // String describes the client without its secret.
 func (c *Client) String() string {
 	return fmt.Sprintf("oauthx.Client{Provider: %s, ClientID: %s, ClientSecret: %s}",
-		c.provider.Name(), c.cfg.ClientID, redacted(c.cfg.ClientSecret))
+		c.cfg.Provider.Name(), c.cfg.ClientID, redacted(c.cfg.ClientSecret))
 }
 
 // GoString is the %#v form: the same as String.
@@ -100,5 +100,5 @@ func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // LogValue implements slog.LogValuer without the secret.
 func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("provider", c.provider.Name()), slog.String("client_id", c.cfg.ClientID))
+	return slog.GroupValue(slog.String("provider", c.cfg.Provider.Name()), slog.String("client_id", c.cfg.ClientID))
 }

@@ -16,7 +16,7 @@ import "context"
 func (c *Client) ClientCredentials(ctx context.Context, opts ...ExchangeOption) (*Session, error) {
 	r := c.newRequest(GrantClientCredentials)
 	r.Scopes = append([]string(nil), c.cfg.Scopes...)
-	r.SessionID = c.provider.Name() + ":client:" + c.cfg.ClientID
+	r.SessionID = c.cfg.Provider.Name() + ":client:" + c.cfg.ClientID
 	for _, o := range opts {
 		if o != nil {
 			o(r)

@@ -40,7 +40,7 @@ type EndpointProvider interface {
 
 // HasEndpoint reports whether the client's provider has endpoint e.
 func (c *Client) HasEndpoint(e Endpoint) bool {
-	ep, ok := c.provider.(EndpointProvider)
+	ep, ok := c.cfg.Provider.(EndpointProvider)
 	return ok && ep.EndpointURL(e) != ""
 }
 
@@ -51,7 +51,7 @@ func (c *Client) callEndpoint(ctx context.Context, e Endpoint, r *TokenRequest, 
 	if ctx == nil {
 		return nil, c.invalid("nil context")
 	}
-	ep, ok := c.provider.(EndpointProvider)
+	ep, ok := c.cfg.Provider.(EndpointProvider)
 	if !ok || ep.EndpointURL(e) == "" {
 		return nil, c.invalid("provider has no " + string(e) + " endpoint")
 	}

@@ -87,9 +87,9 @@ func (c *Client) Refresh(ctx context.Context, s *Session, opts ...ExchangeOption
 		if s.NeverExpires() {
 			// Nothing to renew (Finch): not a dead grant, so not ErrReauthorize,
 			// which would make a token source delete a good session.
-			return nil, &Error{Provider: c.provider.Name(), Kind: ErrInvalidRequest, Description: "session " + s.ID + " never expires and has no refresh token: nothing to refresh"}
+			return nil, &Error{Provider: c.cfg.Provider.Name(), Kind: ErrInvalidRequest, Description: "session " + s.ID + " never expires and has no refresh token: nothing to refresh"}
 		}
-		return nil, &Error{Provider: c.provider.Name(), Kind: ErrReauthorize, Description: "session " + s.ID + " has no refresh token"}
+		return nil, &Error{Provider: c.cfg.Provider.Name(), Kind: ErrReauthorize, Description: "session " + s.ID + " has no refresh token"}
 	}
 	r := c.newRequest(GrantRefreshToken)
 	r.RefreshToken = s.RefreshToken
@@ -129,7 +129,7 @@ func (c *Client) newRequest(grant string) *TokenRequest {
 }
 
 func (c *Client) invalid(msg string) error {
-	return &Error{Provider: c.provider.Name(), Kind: ErrInvalidRequest, Description: msg}
+	return &Error{Provider: c.cfg.Provider.Name(), Kind: ErrInvalidRequest, Description: msg}
 }
 
 // Do sends a prepared token request through the provider and the retry
@@ -142,7 +142,7 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if r.Now.IsZero() {
 		r.Now = c.opts.now()
 	}
-	hreq, err := c.provider.NewTokenRequest(ctx, r)
+	hreq, err := c.cfg.Provider.NewTokenRequest(ctx, r)
 	if err != nil {
 		return nil, c.requestError(err, r)
 	}
@@ -154,7 +154,7 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if err != nil {
 		return nil, c.finishError(err, r, nil)
 	}
-	s, err := c.provider.ParseTokenResponse(r, resp)
+	s, err := c.cfg.Provider.ParseTokenResponse(r, resp)
 	if err != nil {
 		return nil, c.finishError(err, r, resp)
 	}
@@ -169,7 +169,7 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 // refresh answer did not repeat.
 func (c *Client) complete(s *Session, r *TokenRequest) {
 	if s.Provider == "" {
-		s.Provider = c.provider.Name()
+		s.Provider = c.cfg.Provider.Name()
 	}
 	s.TokenType = NormalizeTokenType(s.TokenType)
 	if s.IssuedAt.IsZero() {
@@ -243,7 +243,7 @@ func (c *Client) finish(err error, secrets []string, resp *Response) error {
 		e = &Error{Kind: ErrBadResponse, Err: err}
 	}
 	if e.Provider == "" {
-		e.Provider = c.provider.Name()
+		e.Provider = c.cfg.Provider.Name()
 	}
 	if resp != nil {
 		if e.StatusCode == 0 {

@@ -16,6 +16,6 @@ type ReplaySafe interface {
 
 // replaySafe reports whether the provider declares r replay-safe.
 func (c *Client) replaySafe(r *TokenRequest) bool {
-	p, ok := c.provider.(ReplaySafe)
+	p, ok := c.cfg.Provider.(ReplaySafe)
 	return ok && r.Grant != GrantAuthorizationCode && p.ReplaySafe(r)
 }

@@ -44,11 +44,11 @@ func (c *Client) newRetryClient(idempotent bool) *retryablehttp.Client {
 	}
 	if l := c.opts.logger; l != nil {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, attempt int) {
-			l.DebugContext(r.Context(), "oauthx: request", "provider", c.provider.Name(),
+			l.DebugContext(r.Context(), "oauthx: request", "provider", c.cfg.Provider.Name(),
 				"method", r.Method, "endpoint", safeEndpoint(r), "attempt", attempt+1)
 		}
 		rc.ResponseLogHook = func(_ retryablehttp.Logger, resp *http.Response) {
-			l.DebugContext(resp.Request.Context(), "oauthx: response", "provider", c.provider.Name(),
+			l.DebugContext(resp.Request.Context(), "oauthx: response", "provider", c.cfg.Provider.Name(),
 				"method", resp.Request.Method, "endpoint", safeEndpoint(resp.Request), "status", resp.StatusCode)
 		}
 	}
@@ -112,26 +112,20 @@ func isContextError(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
-			return min2(wait, max)
+			return min(wait, hi)
 		}
 	}
-	wait := min << min2(uint(attempt), 16)
-	if wait > max || wait <= 0 {
-		wait = max
+	wait := lo << min(uint(attempt), 16)
+	if wait > hi || wait <= 0 {
+		wait = hi
 	}
-	// Full jitter on the upper half, so replicas do not retry in step.
+	// Equal jitter: half the wait, plus a random part of the other half,
+	// so replicas do not retry in step.
 	half := wait / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-func min2[T int | uint | time.Duration](a, b T) T {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // RetryAfter parses a Retry-After header (RFC 9110 §10.2.3): delay seconds

@@ -113,7 +113,7 @@ func (c *Client) Send(req *http.Request) (*Response, error) {
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Provider == "" {
-			e.Provider = c.provider.Name()
+			e.Provider = c.cfg.Provider.Name()
 		}
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (c *Client) Refresh(ctx context.Context, s *client.Session) (*client.Sessio
 	}
 	key := "r\x00" + digest(s.RefreshToken)
 	prev := s.Clone()
-	v, err, _ := c.refreshes.do(ctx, key, func(ctx context.Context) (*client.Session, error) {
+	v, err := c.refreshes.do(ctx, key, func(ctx context.Context) (*client.Session, error) {
 		return c.c.Refresh(ctx, prev)
 	})
 	if err != nil {
@@ -175,7 +175,7 @@ func (c *Client) newRequest(grant, shop string) *client.TokenRequest {
 
 // shared runs r once per key at a time and gives each caller a copy.
 func (c *Client) shared(ctx context.Context, g *group[*client.Session], key string, r *client.TokenRequest) (*client.Session, error) {
-	v, err, _ := g.do(ctx, key, func(ctx context.Context) (*client.Session, error) {
+	v, err := g.do(ctx, key, func(ctx context.Context) (*client.Session, error) {
 		return c.c.Do(ctx, r)
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
@@ -138,7 +137,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		id = OnlineSessionID(claims.Shop, uid)
 	}
-	s, err, _ := m.group.do(r.Context(), id, func(ctx context.Context) (*client.Session, error) {
+	s, err := m.group.do(r.Context(), id, func(ctx context.Context) (*client.Session, error) {
 		return m.session(ctx, id, tok)
 	})
 	if err != nil {
@@ -211,7 +210,7 @@ func (m *middleware) failed(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "session storage unavailable", http.StatusInternalServerError)
 	case errors.Is(err, client.ErrRateLimited):
 		if errors.As(err, &ce) && ce.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((ce.RetryAfter+time.Second-1)/time.Second)))
+			w.Header().Set("Retry-After", client.RetryAfterSeconds(ce.RetryAfter))
 		}
 		m.log(r, http.StatusTooManyRequests, err)
 		http.Error(w, "rate limited by Shopify", http.StatusTooManyRequests)

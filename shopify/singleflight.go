@@ -21,26 +21,17 @@ type call[V any] struct {
 	done chan struct{}
 	val  V
 	err  error
-	dups int
 }
 
-// do runs fn for key, or waits for the run in progress. shared reports
-// whether the result came from another caller's run.
-func (g *group[V]) do(ctx context.Context, key string, fn func(context.Context) (V, error)) (v V, err error, shared bool) {
+// do runs fn for key, or waits for the run in progress.
+func (g *group[V]) do(ctx context.Context, key string, fn func(context.Context) (V, error)) (V, error) {
 	g.mu.Lock()
 	if g.calls == nil {
 		g.calls = map[string]*call[V]{}
 	}
 	if c, ok := g.calls[key]; ok {
-		c.dups++
 		g.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.val, c.err, true
-		case <-ctx.Done():
-			var zero V
-			return zero, ctx.Err(), true
-		}
+		return c.wait(ctx)
 	}
 	c := &call[V]{done: make(chan struct{})}
 	g.calls[key] = c
@@ -55,11 +46,16 @@ func (g *group[V]) do(ctx context.Context, key string, fn func(context.Context) 
 		}()
 		c.val, c.err = fn(context.WithoutCancel(ctx))
 	}()
+	return c.wait(ctx)
+}
+
+// wait returns the call's result, or ctx's error if ctx ends first.
+func (c *call[V]) wait(ctx context.Context) (V, error) {
 	select {
 	case <-c.done:
-		return c.val, c.err, false
+		return c.val, c.err
 	case <-ctx.Done():
 		var zero V
-		return zero, ctx.Err(), false
+		return zero, ctx.Err()
 	}
 }

@@ -2,6 +2,7 @@ package tokenstore
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/oauthx/oauthx/client"
 )
@@ -23,7 +24,7 @@ type ConflictError struct {
 
 // Error names the session.
 func (e *ConflictError) Error() string {
-	return "tokenstore: session " + quote(e.ID) + " was changed by another writer (compare-and-set found another value)"
+	return "tokenstore: session " + strconv.Quote(e.ID) + " was changed by another writer (compare-and-set found another value)"
 }
 
 // Is matches ErrConflict.
@@ -72,7 +73,7 @@ func CheckCompareAndSave(old, s *client.Session) error {
 		return err
 	}
 	if old != nil && old.ID != s.ID {
-		return invalidf("compare-and-save of session %s based on another session ID", quote(s.ID))
+		return invalidf("compare-and-save of session %s based on another session ID", strconv.Quote(s.ID))
 	}
 	return nil
 }

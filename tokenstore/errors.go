@@ -17,8 +17,6 @@ type invalidError struct{ msg string }
 func (e *invalidError) Error() string        { return "tokenstore: " + e.msg }
 func (e *invalidError) Is(target error) bool { return target == ErrInvalidSession }
 
-func quote(s string) string { return strconv.Quote(s) }
-
 func isUTF8(s string) bool { return utf8.ValidString(s) }
 
 // SaveError is returned by TokenSource when a refresh succeeded but the
@@ -38,7 +36,7 @@ type SaveError struct {
 
 // Error names the session and the store's error, never a token.
 func (e *SaveError) Error() string {
-	return "tokenstore: session " + quote(e.ID) + " was refreshed but could not be saved (the new refresh token is only in SaveError.Session): " + e.Err.Error()
+	return "tokenstore: session " + strconv.Quote(e.ID) + " was refreshed but could not be saved (the new refresh token is only in SaveError.Session): " + e.Err.Error()
 }
 
 // Unwrap returns the store's error.

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,15 +173,15 @@ func (f *File) readAny(id string) (*client.Session, error) {
 func (f *File) read(id, path string) (*client.Session, error) {
 	fh, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, notFound(id)
+		return nil, NotFound(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	defer fh.Close()
 	fi, err := fh.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	if err := checkPerm(path, fi.Mode()); err != nil {
 		return nil, err
@@ -191,7 +192,7 @@ func (f *File) read(id, path string) (*client.Session, error) {
 	}
 	data := make([]byte, fi.Size())
 	if _, err := fh.ReadAt(data, 0); err != nil && fi.Size() > 0 {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", quote(id), err)
+		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	return Decode(id, data)
 }
@@ -230,7 +231,7 @@ func (f *File) write(ctx context.Context, old, s *client.Session, cmp bool) erro
 		}
 	}
 	if err := writeFileAtomic(f.path(s.ID), data); err != nil {
-		return fmt.Errorf("tokenstore: save %s: %w", quote(s.ID), err)
+		return fmt.Errorf("tokenstore: save %s: %w", strconv.Quote(s.ID), err)
 	}
 	// Renamed: the legacy file, if any, is superseded.
 	return f.removeLegacy(s.ID, "save")
@@ -325,7 +326,7 @@ func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp b
 		}
 	}
 	if err := os.Remove(f.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tokenstore: delete %s: %w", quote(id), err)
+		return fmt.Errorf("tokenstore: delete %s: %w", strconv.Quote(id), err)
 	}
 	if err := f.removeLegacy(id, "delete"); err != nil {
 		return err

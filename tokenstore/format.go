@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/oauthx/oauthx/client"
 )
@@ -42,7 +43,7 @@ type FormatError struct {
 
 // Error describes the problem without any of the stored bytes.
 func (e *FormatError) Error() string {
-	msg := "tokenstore: session " + quote(e.ID) + ": "
+	msg := "tokenstore: session " + strconv.Quote(e.ID) + ": "
 	if e.Kind == ErrFutureFormat {
 		return msg + fmt.Sprintf("stored with format version %d; this build reads up to %d (upgrade oauthx)", e.Version, FormatVersion)
 	}
@@ -68,7 +69,7 @@ func Encode(s *client.Session) ([]byte, error) {
 	}
 	body, err := json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: encode session %s: %w", quote(s.ID), err)
+		return nil, fmt.Errorf("tokenstore: encode session %s: %w", strconv.Quote(s.ID), err)
 	}
 	return json.Marshal(envelope{V: FormatVersion, Session: body})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func (k *Keyring) call(ctx context.Context, fn func() error) error {
 		return err
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("%w (%v, service %s)", ErrKeyringTimeout, k.timeout, quote(k.service))
+			return fmt.Errorf("%w (%v, service %s)", ErrKeyringTimeout, k.timeout, strconv.Quote(k.service))
 		}
 		return ctx.Err()
 	}
@@ -213,7 +214,7 @@ func (k *Keyring) Load(ctx context.Context, id string) (*client.Session, error) 
 func (k *Keyring) load(ctx context.Context, id string) (*client.Session, error) {
 	data, err := k.readValue(ctx, sessionKey(id), id)
 	if errors.Is(err, keyring.ErrNotFound) {
-		return nil, notFound(id)
+		return nil, NotFound(id)
 	}
 	if err != nil {
 		return nil, k.wrap("load", id, err)
@@ -226,7 +227,7 @@ func (k *Keyring) wrap(op, id string, err error) error {
 	if errors.As(err, &fe) {
 		return err
 	}
-	return fmt.Errorf("tokenstore: keyring %s %s: %w", op, quote(id), err)
+	return fmt.Errorf("tokenstore: keyring %s %s: %w", op, strconv.Quote(id), err)
 }
 
 // Save implements Store.

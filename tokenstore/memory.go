@@ -32,7 +32,7 @@ func (m *Memory) Load(_ context.Context, id string) (*client.Session, error) {
 	v, ok := m.values[id]
 	m.mu.Unlock()
 	if !ok {
-		return nil, notFound(id)
+		return nil, NotFound(id)
 	}
 	return Decode(id, v)
 }
@@ -86,7 +86,7 @@ func (m *Memory) CompareAndDelete(_ context.Context, old *client.Session) error 
 func (m *Memory) compare(id string, old *client.Session) error {
 	v, ok := m.values[id]
 	if !ok {
-		return CheckBase(id, old, nil, notFound(id))
+		return CheckBase(id, old, nil, NotFound(id))
 	}
 	cur, err := Decode(id, v)
 	return CheckBase(id, old, cur, err)

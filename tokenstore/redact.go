@@ -11,7 +11,7 @@ func (ts *TokenSource) String() string {
 	if ts == nil {
 		return "tokenstore.TokenSource(nil)"
 	}
-	return "tokenstore.TokenSource(" + quote(ts.id) + ")"
+	return "tokenstore.TokenSource(" + strconv.Quote(ts.id) + ")"
 }
 
 // GoString is String, so %#v shows no token either.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -302,7 +303,7 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 		return cur, false, nil // renewed by another process while we waited
 	}
 	if err := lease.Held(ctx); err != nil {
-		return nil, false, fmt.Errorf("tokenstore: session %s: the lock was lost before the renewal was sent, nothing sent: %w", quote(id), err)
+		return nil, false, fmt.Errorf("tokenstore: session %s: the lock was lost before the renewal was sent, nothing sent: %w", strconv.Quote(id), err)
 	}
 	ns, err := r.send(ctx, from)
 	if errors.Is(err, client.ErrReauthorize) {
@@ -310,7 +311,7 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 		return s, false, err
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("tokenstore: renew session %s: %w", quote(id), err)
+		return nil, false, fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), err)
 	}
 	ns.ID = id
 	return r.save(ctx, id, view, base, ns)
@@ -355,7 +356,7 @@ func (r *Refresher) save(ctx context.Context, id string, view sessionView, base,
 func (r *Refresher) dead(ctx context.Context, id string, view sessionView, base *client.Session, cause error) (*client.Session, error) {
 	r.setPending(id, nil)
 	if base == nil {
-		return nil, fmt.Errorf("tokenstore: renew session %s: %w", quote(id), cause)
+		return nil, fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause)
 	}
 	err := view.CompareAndDelete(ctx, base)
 	if _, tx := view.(txView); tx && err != nil && !errors.Is(err, ErrConflict) {
@@ -363,16 +364,16 @@ func (r *Refresher) dead(ctx context.Context, id string, view sessionView, base 
 	}
 	switch {
 	case err == nil:
-		return nil, fmt.Errorf("tokenstore: renew session %s (session deleted, authorize again): %w", quote(id), cause)
+		return nil, fmt.Errorf("tokenstore: renew session %s (session deleted, authorize again): %w", strconv.Quote(id), cause)
 	case errors.Is(err, ErrConflict):
 		cur, lerr := r.store.Load(ctx, id)
 		if lerr == nil && r.fresh(cur) {
 			return cur, nil
 		}
-		return nil, fmt.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", quote(id), cause)
+		return nil, fmt.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", strconv.Quote(id), cause)
 	}
 	return nil, errors.Join(
-		fmt.Errorf("tokenstore: renew session %s: %w", quote(id), cause),
+		fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause),
 		fmt.Errorf("tokenstore: could not delete the dead session: %w", err))
 }
 
@@ -419,7 +420,7 @@ func (r *Refresher) acquireOrWait(ctx context.Context, id string) (Lease, *clien
 				if ctx.Err() != nil {
 					return nil, nil, ctx.Err()
 				}
-				return nil, nil, fmt.Errorf("tokenstore: lock session %s: %w", quote(id), res.err)
+				return nil, nil, fmt.Errorf("tokenstore: lock session %s: %w", strconv.Quote(id), res.err)
 			}
 			return &cancelLease{Lease: res.l, cancel: cancel}, nil, nil
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package tokenstore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/oauthx/oauthx/client"
@@ -113,16 +114,16 @@ func validText(s string) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
-// notFound returns an error matching ErrNotFound that names id.
-func notFound(id string) error { return &notFoundError{id: id} }
+// NotFound returns an error that matches ErrNotFound (and
+// client.ErrSessionNotFound) and names id, for Store implementations in
+// this package and outside it.
+func NotFound(id string) error { return &notFoundError{id: id} }
 
 type notFoundError struct{ id string }
 
-func (e *notFoundError) Error() string { return "tokenstore: session " + quote(e.id) + " not found" }
+func (e *notFoundError) Error() string {
+	return "tokenstore: session " + strconv.Quote(e.id) + " not found"
+}
 func (e *notFoundError) Is(target error) bool {
 	return target == ErrNotFound || target == client.ErrSessionNotFound
 }
-
-// NotFound returns an error that matches ErrNotFound and names id, for
-// Store implementations outside this package.
-func NotFound(id string) error { return notFound(id) }
