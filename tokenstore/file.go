@@ -244,7 +244,7 @@ func (f *File) removeLegacy(id, op string) error {
 		return nil
 	}
 	if err := os.Remove(legacy); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tokenstore: %s %s: remove the file under its old name: %w", op, quote(id), err)
+		return fmt.Errorf("tokenstore: %s %s: remove the file under its old name: %w", op, strconv.Quote(id), err)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func (e *ListError) Err() error {
 func (e *ListError) Error() string {
 	quoted := make([]string, len(e.IDs))
 	for i, id := range e.IDs {
-		quoted[i] = quote(id)
+		quoted[i] = strconv.Quote(id)
 	}
 	return "tokenstore: list: " + strconv.Itoa(len(e.IDs)) + " stored session(s) could not be read: " + strings.Join(quoted, ", ")
 }
