@@ -27,6 +27,10 @@ type AdminTransport struct {
 	// InsecureShopBaseURL, for tests, also allows requests under
 	// {InsecureShopBaseURL}/{Shop}/ (see Config.InsecureShopBaseURL).
 	InsecureShopBaseURL string
+	// Unauthorized, if set, is called (with the request's context) when
+	// the Admin API answers 401: the access token is invalid or revoked.
+	// AdminClientFromContext sets it to drop the stored session.
+	Unauthorized func(ctx context.Context)
 }
 
 // ErrForeignHost is returned by AdminTransport for a request that does not
@@ -51,7 +55,11 @@ func (t *AdminTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return base.RoundTrip(r)
+	resp, err := base.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && t.Unauthorized != nil {
+		t.Unauthorized(req.Context())
+	}
+	return resp, err
 }
 
 func (t *AdminTransport) allowed(u *url.URL) bool {

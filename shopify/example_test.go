@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/shopify"
+	"github.com/oauthx/oauthx/tokenstore"
 )
 
 func ExampleSanitizeShop() {
@@ -57,14 +57,21 @@ func ExampleClient_ExchangeToken() {
 	// true 1
 }
 
-// The middleware answers a request without a valid session token 401 with
-// the header that makes App Bridge retry with a fresh one.
+// The middleware of an embedded app's backend: sessions in a tokenstore
+// store, renewed through the one refresh protocol. A fetch request without
+// a valid session token is answered 401 with the header that makes App
+// Bridge retry with a fresh one.
 func ExampleClient_Middleware() {
-	c, err := shopify.New(shopify.Config{APIKey: "api-key", APISecret: "api-secret"})
+	app, err := shopify.New(shopify.Config{APIKey: "api-key", APISecret: "api-secret"})
 	if err != nil {
 		panic(err)
 	}
-	mw, err := c.Middleware(shopify.MiddlewareConfig{Storage: exampleStorage{}})
+	store := tokenstore.NewMemory() // redisstore or sqlstore across replicas
+	ref, err := tokenstore.NewRefresher(store, app.Renew, tokenstore.WithFreshness(app.Fresh))
+	if err != nil {
+		panic(err)
+	}
+	mw, err := app.Middleware(shopify.MiddlewareConfig{Storage: store, Refresher: ref})
 	if err != nil {
 		panic(err)
 	}
@@ -73,13 +80,10 @@ func ExampleClient_Middleware() {
 		fmt.Fprintln(w, "hello", s.Subject)
 	}))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/products", nil))
+	req := httptest.NewRequest(http.MethodGet, "/api/products", nil)
+	req.Header.Set("Authorization", "Bearer not-a-session-token")
+	h.ServeHTTP(rec, req)
 	fmt.Println(rec.Code, rec.Header().Get("X-Shopify-Retry-Invalid-Session-Request"))
 	// Output:
 	// 401 1
 }
-
-type exampleStorage struct{}
-
-func (exampleStorage) Load(context.Context, string) (*client.Session, error) { return nil, nil }
-func (exampleStorage) Save(context.Context, *client.Session) error           { return nil }

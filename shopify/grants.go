@@ -74,21 +74,26 @@ func (c *Client) ExchangeToken(ctx context.Context, p TokenExchangeParams) (*cli
 	if typ == "" {
 		typ = OfflineAccessToken
 	}
+	return c.exchangeVerified(ctx, p.SessionToken, claims, typ, p.Expiring)
+}
+
+// exchangeVerified exchanges a session token whose claims were verified.
+func (c *Client) exchangeVerified(ctx context.Context, token string, claims *SessionTokenClaims, typ RequestedTokenType, asked bool) (*client.Session, error) {
 	if typ != OfflineAccessToken && typ != OnlineAccessToken {
 		return nil, c.invalid("unknown requested token type")
 	}
-	if typ == OnlineAccessToken && p.Expiring {
+	if typ == OnlineAccessToken && asked {
 		return nil, c.invalid("expiring applies to offline access tokens only")
 	}
 	r := c.newRequest(client.GrantTokenExchange, claims.Shop)
 	r.Exchange = &client.TokenExchangeRequest{
-		SubjectToken:       p.SessionToken,
+		SubjectToken:       token,
 		SubjectTokenType:   TokenTypeIDToken,
 		RequestedTokenType: string(typ),
 	}
-	expiring := typ == OfflineAccessToken && c.expiring(p.Expiring)
+	expiring := typ == OfflineAccessToken && c.expiring(asked)
 	r.Params = url.Values{"expiring": {expiringFlag(expiring)}}
-	key := "x\x00" + digest(p.SessionToken) + "\x00" + string(typ) + "\x00" + expiringFlag(expiring)
+	key := "x\x00" + digest(token) + "\x00" + string(typ) + "\x00" + expiringFlag(expiring)
 	return c.shared(ctx, &c.exchanges, key, r)
 }
 

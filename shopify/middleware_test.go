@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,39 +19,33 @@ import (
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/shopify"
+	"github.com/oauthx/oauthx/tokenstore"
 )
 
-var errNotFound = errors.New("not found")
-
-// memStorage is a Storage for tests that counts its calls.
-type memStorage struct {
-	mu      sync.Mutex
-	m       map[string]*client.Session
-	saves   atomic.Int32
-	loadErr error
+// countingStore is a tokenstore store that counts its loads and fails
+// them on demand.
+type countingStore struct {
+	tokenstore.Store
+	loads   atomic.Int32
+	loadErr atomic.Pointer[error]
 }
 
-func (s *memStorage) Load(_ context.Context, id string) (*client.Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.loadErr != nil {
-		return nil, s.loadErr
+func (s *countingStore) Load(ctx context.Context, id string) (*client.Session, error) {
+	s.loads.Add(1)
+	if e := s.loadErr.Load(); e != nil {
+		return nil, *e
 	}
-	if v, ok := s.m[id]; ok {
-		return v.Clone(), nil
-	}
-	return nil, errNotFound
+	return s.Store.Load(ctx, id)
 }
 
-func (s *memStorage) Save(_ context.Context, v *client.Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]*client.Session{}
+func (s *countingStore) stored(t *testing.T, id string) *client.Session {
+	t.Helper()
+	v, err := s.Store.Load(context.Background(), id)
+	if errors.Is(err, tokenstore.ErrNotFound) {
+		return nil
 	}
-	s.m[v.ID] = v.Clone()
-	s.saves.Add(1)
-	return nil
+	require.NoError(t, err)
+	return v
 }
 
 // testClock is a clock tests move forward.
@@ -62,25 +58,53 @@ func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 type appSetup struct {
 	fake    *providertest.Shopify
 	c       *shopify.Client
-	store   *memStorage
+	store   *countingStore
 	srv     *httptest.Server
 	clock   *testClock
 	handled atomic.Int32
+	// revokedHandedOut counts handlers that got a token the fake had
+	// revoked; adminCalls makes each handler call the Admin API with it.
+	revokedHandedOut atomic.Int32
+	adminCalls       bool
 }
 
-func newApp(t *testing.T, mc shopify.MiddlewareConfig, opts ...client.Option) *appSetup {
+type appOption struct {
+	fakeOpts []providertest.ShopifyOption
+	edit     func(*shopify.Config)
+	store    tokenstore.Store
+	fake     *providertest.Shopify
+	clock    *testClock
+	admin    bool
+}
+
+func newApp(t *testing.T, mc shopify.MiddlewareConfig, o appOption, opts ...client.Option) *appSetup {
 	t.Helper()
-	a := &appSetup{clock: newTestClock(), store: &memStorage{}}
-	a.fake = providertest.NewShopify(providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
-		providertest.WithClock(a.clock.Now))
-	t.Cleanup(a.fake.Close)
+	a := &appSetup{clock: o.clock, fake: o.fake, adminCalls: o.admin}
+	if a.clock == nil {
+		a.clock = newTestClock()
+	}
+	if a.fake == nil {
+		a.fake = providertest.NewShopify(append([]providertest.ShopifyOption{providertest.WithShopifyCredentials(testAPIKey, testAPISecret),
+			providertest.WithClock(a.clock.Now)}, o.fakeOpts...)...)
+		t.Cleanup(a.fake.Close)
+	}
+	st := o.store
+	if st == nil {
+		st = tokenstore.NewMemory()
+	}
+	a.store = &countingStore{Store: st}
+	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 20*time.Millisecond)}, opts...)
+	cfg := shopify.Config{APIKey: testAPIKey, APISecret: testAPISecret, Now: a.clock.Now, InsecureShopBaseURL: a.fake.URL}
+	if o.edit != nil {
+		o.edit(&cfg)
+	}
 	var err error
-	opts = append([]client.Option{client.WithRetryWait(time.Millisecond, 50*time.Millisecond)}, opts...)
-	a.c, err = shopify.New(shopify.Config{APIKey: testAPIKey, APISecret: testAPISecret, Now: a.clock.Now,
-		InsecureShopBaseURL: a.fake.URL}, opts...)
+	a.c, err = shopify.New(cfg, opts...)
 	require.NoError(t, err)
-	mc.Storage = a.store
-	mc.IsNotFound = func(err error) bool { return errors.Is(err, errNotFound) }
+	ref, err := tokenstore.NewRefresher(a.store, a.c.Renew, tokenstore.WithFreshness(a.c.Fresh),
+		tokenstore.WithRefresherClock(a.clock.Now), tokenstore.WithPollInterval(time.Millisecond, 5*time.Millisecond))
+	require.NoError(t, err)
+	mc.Storage, mc.Refresher = a.store, ref
 	mw, err := a.c.Middleware(mc)
 	require.NoError(t, err)
 	a.srv = httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,12 +113,29 @@ func newApp(t *testing.T, mc shopify.MiddlewareConfig, opts ...client.Option) *a
 		require.True(t, ok)
 		claims, ok := shopify.ClaimsFromContext(r.Context())
 		require.True(t, ok)
+		if a.fake.Revoked(s.AccessToken) {
+			a.revokedHandedOut.Add(1)
+		}
+		if a.adminCalls {
+			hc, ok := shopify.AdminClientFromContext(r.Context())
+			require.True(t, ok)
+			u, err := a.c.AdminURL(claims.Shop, "api/2025-01/shop.json")
+			require.NoError(t, err)
+			resp, err := hc.Get(u)
+			require.NoError(t, err)
+			resp.Body.Close()
+			w.Header().Set("X-Admin-Status", resp.Status)
+		}
 		_, _ = io.WriteString(w, s.ID+" "+claims.Shop+" "+s.AccessToken)
 	})))
 	t.Cleanup(a.srv.Close)
 	return a
 }
 
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// get is a fetch request (Authorization: Bearer) with token, or a
+// document request when token is "".
 func (a *appSetup) get(t *testing.T, token, query string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, a.srv.URL+"/api/products"+query, nil)
@@ -102,40 +143,44 @@ func (a *appSetup) get(t *testing.T, token, query string) (*http.Response, strin
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
 
-func TestMiddlewareExchangesOnceThenLoads(t *testing.T) {
+func TestMiddlewareExchangesOnceThenCaches(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, shopify.MiddlewareConfig{})
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
 	resp, body := a.get(t, a.fake.SessionToken(testShop, 42), "?shop="+testShop)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	stored := a.store.m["offline_"+testShop]
+	stored := a.store.stored(t, "offline_"+testShop)
 	require.NotNil(t, stored)
 	assert.Equal(t, "offline_"+testShop+" "+testShop+" "+stored.AccessToken, body)
+	assert.NotEmpty(t, stored.RefreshToken, "expiring by default")
 	assert.Equal(t, 1, a.fake.Stats().TokenExchanges)
 
-	// The next request, with another session token, uses the stored session.
-	resp, _ = a.get(t, a.fake.SessionToken(testShop, 43), "")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	// The next requests, with other session tokens, are served from the
+	// cache: no store read, nothing sent.
+	loads := a.store.loads.Load()
+	for i := range 5 {
+		resp, _ = a.get(t, a.fake.SessionToken(testShop, int64(43+i)), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
 	assert.Equal(t, 1, a.fake.Stats().Requests)
-	assert.EqualValues(t, 1, a.store.saves.Load())
+	assert.Equal(t, loads, a.store.loads.Load())
 }
 
 func TestMiddlewareRejectsBadSessionTokens(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, shopify.MiddlewareConfig{})
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
 	expiredForServer := func() string {
 		f := validFields()
 		f.Exp = fixedNow.Add(-5 * time.Second) // within our tolerance, not the server's
 		return providertest.MintSessionToken(testAPISecret, f)
 	}()
 	cases := []struct{ name, token, query string }{
-		{"no token", "", ""},
 		{"bad signature", a.fake.BrokenSessionToken(testShop, 1, providertest.BreakSignature), ""},
 		{"alg none", a.fake.BrokenSessionToken(testShop, 1, providertest.BreakAlgNone), ""},
 		{"expired", a.fake.BrokenSessionToken(testShop, 1, providertest.BreakExpired), ""},
@@ -147,55 +192,85 @@ func TestMiddlewareRejectsBadSessionTokens(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			// A fetch request: 401 and the retry header.
 			resp, body := a.get(t, tc.token, tc.query)
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 			assert.Equal(t, "1", resp.Header.Get("X-Shopify-Retry-Invalid-Session-Request"))
-			if tc.token != "" {
-				assert.NotContains(t, body, tc.token)
+			assert.NotContains(t, body, tc.token)
+
+			// A document request (the token in id_token): the bounce page.
+			q := "?id_token=" + url.QueryEscape(tc.token) + "&host=abc"
+			if tc.query != "" {
+				q += "&" + tc.query[1:]
 			}
+			resp, body = a.get(t, "", q)
+			require.Equal(t, http.StatusFound, resp.StatusCode)
+			loc, err := url.Parse(resp.Header.Get("Location"))
+			require.NoError(t, err)
+			assert.Equal(t, shopify.DefaultBouncePath, loc.Path)
+			assert.False(t, loc.Query().Has("id_token"))
+			assert.Equal(t, "abc", loc.Query().Get("host"))
+			reload := loc.Query().Get(shopify.ReloadParam)
+			assert.True(t, strings.HasPrefix(reload, "/api/products?"), reload)
+			assert.NotContains(t, reload, "id_token")
+			assert.NotContains(t, body+resp.Header.Get("Location"), tc.token)
 		})
 	}
+	resp, _ := a.get(t, "", "")
+	assert.Equal(t, http.StatusFound, resp.StatusCode, "a document request without a token bounces")
 	assert.Zero(t, a.handled.Load(), "the handler never ran")
-	assert.Equal(t, 1, a.fake.Stats().Requests, "only the locally valid token was sent")
-	assert.Equal(t, 1, a.fake.Stats().InvalidSubject)
-	assert.Empty(t, a.store.m)
+	assert.Equal(t, 2, a.fake.Stats().Requests, "only the locally valid token was sent (fetch and document)")
+	assert.Equal(t, 2, a.fake.Stats().InvalidSubject)
+	assert.Nil(t, a.store.stored(t, "offline_"+testShop), "no placeholder left behind")
 }
 
-func TestMiddlewareRefreshesExpiringToken(t *testing.T) {
+func TestMiddlewareRefreshes(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, shopify.MiddlewareConfig{Expiring: true})
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
 	resp, _ := a.get(t, a.fake.SessionToken(testShop, 1), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	first := a.store.m["offline_"+testShop].Clone()
+	first := a.store.stored(t, "offline_"+testShop)
 	require.NotEmpty(t, first.RefreshToken)
 
 	a.clock.Advance(time.Hour) // the access token has expired
 	resp, body := a.get(t, a.fake.SessionToken(testShop, 1), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	second := a.store.m["offline_"+testShop]
+	second := a.store.stored(t, "offline_"+testShop)
 	assert.NotEqual(t, first.AccessToken, second.AccessToken)
 	assert.NotEqual(t, first.RefreshToken, second.RefreshToken)
+	assert.Contains(t, body, second.AccessToken)
 	st := a.fake.Stats()
 	assert.Equal(t, 1, st.TokenExchanges)
 	assert.Equal(t, 1, st.Refreshes)
 	assert.True(t, a.fake.AccessTokenValid(testShop, second.AccessToken))
 
-	// A dead refresh token falls back to a token exchange.
-	dead := second.Clone()
+	// Past RefreshExpiry the session is renewed by token exchange from the
+	// request's session token.
+	a.clock.Advance(91 * 24 * time.Hour)
+	resp, body = a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.Equal(t, 2, a.fake.Stats().TokenExchanges)
+	assert.Equal(t, 1, a.fake.Stats().Refreshes, "no refresh with an expired refresh token")
+
+	// A dead refresh token also falls back to a token exchange.
+	third := a.store.stored(t, "offline_"+testShop)
+	dead := third.Clone()
 	dead.RefreshToken = "shprt_revoked"
 	dead.Expiry = a.clock.Now()
 	require.NoError(t, a.store.Save(context.Background(), dead))
+	a.clock.Advance(time.Second) // past the cached copy's renewal time too
+	a.clock.Advance(time.Hour)
 	resp, _ = a.get(t, a.fake.SessionToken(testShop, 1), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, 2, a.fake.Stats().TokenExchanges)
+	assert.Equal(t, 3, a.fake.Stats().TokenExchanges)
 }
 
 // Concurrent first requests for one shop exchange once: with expiring
 // tokens, a second exchange would revoke the first one's token.
 func TestMiddlewareConcurrentRequestsExchangeOnce(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, shopify.MiddlewareConfig{Expiring: true})
-	a.fake.Fail(providertest.Slow(time.Second))
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
+	a.fake.Fail(providertest.Slow(200 * time.Millisecond))
 	const n = 24
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -219,12 +294,69 @@ func TestMiddlewareConcurrentRequestsExchangeOnce(t *testing.T) {
 	}
 }
 
+// A stored non-expiring offline session is migrated on its first use,
+// once; with Shopify's 2027 rule on, no Admin call ever carries a
+// non-expiring token.
+func TestMiddlewareMigratesNonExpiringSession(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{admin: true,
+		fakeOpts: []providertest.ShopifyOption{providertest.WithShopifyNonExpiringRejected()}})
+	old := &client.Session{ID: shopify.OfflineSessionID(testShop), Provider: "shopify", Subject: testShop,
+		AccessToken: a.fake.IssueOfflineToken(testShop), TokenType: "Bearer", IssuedAt: fixedNow.Add(-365 * 24 * time.Hour)}
+	require.NoError(t, a.store.Save(context.Background(), old))
+	for i := range 3 {
+		resp, body := a.get(t, a.fake.SessionToken(testShop, int64(i+1)), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		assert.Equal(t, "200 OK", resp.Header.Get("X-Admin-Status"))
+	}
+	st := a.fake.Stats()
+	assert.Equal(t, 1, st.Migrations)
+	assert.Zero(t, st.TokenExchanges)
+	assert.Zero(t, st.NonExpiringAdmin, "an Admin call carried a non-expiring token")
+	assert.Equal(t, 3, st.AdminCalls)
+	s := a.store.stored(t, old.ID)
+	assert.NotEmpty(t, s.RefreshToken)
+	assert.False(t, s.NeverExpires())
+	assert.True(t, a.fake.Revoked(old.AccessToken))
+}
+
+// A custom app that keeps non-expiring tokens is not migrated.
+func TestMiddlewareInsecureNonExpiring(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{edit: nonExpiring})
+	resp, _ := a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	a.clock.Advance(400 * 24 * time.Hour)
+	resp, _ = a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	st := a.fake.Stats()
+	assert.Equal(t, 1, st.TokenExchanges)
+	assert.Zero(t, st.Migrations)
+	assert.True(t, a.store.stored(t, "offline_"+testShop).NeverExpires())
+}
+
+// An Admin API 401 seen through AdminClientFromContext drops the stored
+// session by compare-and-delete; the next request exchanges anew.
+func TestMiddlewareAdmin401DropsSession(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopify.MiddlewareConfig{}, appOption{admin: true})
+	resp, _ := a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, "200 OK", resp.Header.Get("X-Admin-Status"))
+	a.fake.Uninstall(testShop) // every token revoked
+	resp, _ = a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, "401 Unauthorized", resp.Header.Get("X-Admin-Status"))
+	assert.Nil(t, a.store.stored(t, "offline_"+testShop), "the refused session was deleted")
+	resp, _ = a.get(t, a.fake.SessionToken(testShop, 1), "")
+	require.Equal(t, "200 OK", resp.Header.Get("X-Admin-Status"))
+	assert.Equal(t, 2, a.fake.Stats().TokenExchanges)
+}
+
 func TestMiddlewareOnline(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, shopify.MiddlewareConfig{Online: true})
+	a := newApp(t, shopify.MiddlewareConfig{Online: true}, appOption{})
 	resp, body := a.get(t, a.fake.SessionToken(testShop, 42), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	s := a.store.m[testShop+"_42"]
+	s := a.store.stored(t, testShop+"_42")
 	require.NotNil(t, s)
 	u, ok := shopify.UserOf(s)
 	require.True(t, ok)
@@ -232,18 +364,38 @@ func TestMiddlewareOnline(t *testing.T) {
 	resp, _ = a.get(t, a.fake.SessionToken(testShop, 43), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, 2, a.fake.Stats().TokenExchanges, "each user has an online session")
+	// An expired online session is exchanged anew.
+	a.clock.Advance(25 * time.Hour)
+	resp, _ = a.get(t, a.fake.SessionToken(testShop, 43), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, 3, a.fake.Stats().TokenExchanges)
+}
 
-	_, err := a.c.Middleware(shopify.MiddlewareConfig{Storage: a.store, Online: true, Expiring: true})
-	assert.Error(t, err)
-	_, err = a.c.Middleware(shopify.MiddlewareConfig{})
-	assert.Error(t, err)
+func TestMiddlewareConfig(t *testing.T) {
+	t.Parallel()
+	c, err := shopify.New(shopify.Config{APIKey: "k", APISecret: "s"})
+	require.NoError(t, err)
+	st := tokenstore.NewMemory()
+	ref, err := tokenstore.NewRefresher(st, c.Renew, tokenstore.WithFreshness(c.Fresh))
+	require.NoError(t, err)
+	for name, mc := range map[string]shopify.MiddlewareConfig{
+		"no storage":        {Refresher: ref},
+		"no refresher":      {Storage: st},
+		"negative timeout":  {Storage: st, Refresher: ref, RenewTimeout: -1},
+		"relative bounce":   {Storage: st, Refresher: ref, BouncePath: "auth"},
+		"bounce with query": {Storage: st, Refresher: ref, BouncePath: "/auth?x"},
+		"bounce //":         {Storage: st, Refresher: ref, BouncePath: "//evil.com"},
+	} {
+		_, err := c.Middleware(mc)
+		assert.ErrorIs(t, err, client.ErrInvalidRequest, name)
+	}
 }
 
 func TestMiddlewareFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("rate limited", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, shopify.MiddlewareConfig{}, client.WithRetryMax(0))
+		a := newApp(t, shopify.MiddlewareConfig{}, appOption{}, client.WithRetryMax(0))
 		a.fake.Fail(providertest.RateLimited("3"))
 		resp, _ := a.get(t, a.fake.SessionToken(testShop, 1), "")
 		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
@@ -251,7 +403,7 @@ func TestMiddlewareFailures(t *testing.T) {
 	})
 	t.Run("Shopify down", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, shopify.MiddlewareConfig{})
+		a := newApp(t, shopify.MiddlewareConfig{}, appOption{}, client.WithRetryMax(0))
 		a.fake.Fail(providertest.HTMLPage(502))
 		resp, body := a.get(t, a.fake.SessionToken(testShop, 1), "")
 		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
@@ -259,64 +411,12 @@ func TestMiddlewareFailures(t *testing.T) {
 	})
 	t.Run("storage down", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, shopify.MiddlewareConfig{})
-		a.store.loadErr = errors.New("connection refused")
+		a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
+		down := error(errors.New("connection refused"))
+		a.store.loadErr.Store(&down)
 		resp, body := a.get(t, a.fake.SessionToken(testShop, 1), "")
 		assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 		assert.NotContains(t, body, "connection refused")
 		assert.Zero(t, a.fake.Stats().Requests)
 	})
 }
-
-func TestAdminClient(t *testing.T) {
-	t.Parallel()
-	fake, c := setup(t)
-	s, err := c.ExchangeToken(context.Background(), shopify.TokenExchangeParams{SessionToken: fake.SessionToken(testShop, 1)})
-	require.NoError(t, err)
-	hc, err := c.AdminClient(s, nil)
-	require.NoError(t, err)
-
-	u, err := c.AdminURL(testShop, "api/2025-01/shop.json")
-	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer leaked") // removed by the transport
-	resp, err := hc.Do(req)
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-	assert.Contains(t, string(b), `"myshopify_domain":"`+testShop+`"`)
-	assert.Equal(t, "Bearer leaked", req.Header.Get("Authorization"), "the caller's request is not modified")
-	assert.Equal(t, 1, fake.Stats().AdminCalls)
-
-	for _, foreign := range []string{
-		"https://evil.com/admin/api/2025-01/shop.json",
-		"http://" + testShop + "/admin/api/2025-01/shop.json",
-		"https://" + testShop + ":8443/admin/api/2025-01/shop.json",
-		fake.URL + "/other-shop.myshopify.com/admin/api/2025-01/shop.json",
-	} {
-		_, err := hc.Get(foreign)
-		require.ErrorIs(t, err, shopify.ErrForeignHost, foreign)
-		assert.NotContains(t, err.Error(), s.AccessToken)
-	}
-	_, err = c.AdminURL("evil.com", "api/2025-01/shop.json")
-	assert.ErrorIs(t, err, shopify.ErrInvalidShop)
-	_, err = c.AdminURL(testShop, "../../evil")
-	assert.Error(t, err)
-
-	// Without the test base URL, only https://{shop} gets the token.
-	tr := &shopify.AdminTransport{Shop: testShop, AccessToken: "tok", Base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, "tok", r.Header.Get("X-Shopify-Access-Token"))
-		return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
-	})}
-	resp, err = (&http.Client{Transport: tr}).Get("https://" + testShop + "/admin/api/2025-01/shop.json")
-	require.NoError(t, err)
-	assert.Equal(t, 204, resp.StatusCode)
-	_, err = (&http.Client{Transport: tr}).Get(fake.URL + "/" + testShop + "/admin/api/2025-01/shop.json")
-	assert.ErrorIs(t, err, shopify.ErrForeignHost)
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -43,7 +43,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	useFake := fs.Bool("fake", false, "run against a local fake Shopify (providertest)")
 	once := fs.Bool("once", false, "with -fake: send one request through the app, print the answer, exit")
-	expiring := fs.Bool("expiring", true, "use expiring offline tokens (refreshed as needed)")
 	storeURL := fs.String("store", "memory", "where offline sessions live: memory, redis://… or postgres://…")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,15 +68,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mw, err := sc.Middleware(shopify.MiddlewareConfig{
-		// Any tokenstore.Store is a shopify.Storage; its "not found" is
-		// tokenstore.ErrNotFound. Redis and PostgreSQL stores are shared by
-		// every replica of the app.
-		Storage:    st,
-		IsNotFound: func(err error) bool { return errors.Is(err, tokenstore.ErrNotFound) },
-		Expiring:   *expiring,
-		Logger:     slog.Default(),
-	})
+	// Any tokenstore.Store is a shopify.Storage as it is. Redis and
+	// PostgreSQL stores are shared by every replica of the app; the
+	// Refresher renews a session once across all of them (store lock,
+	// re-read, compare-and-set).
+	ref, err := tokenstore.NewRefresher(st, sc.Renew, tokenstore.WithFreshness(sc.Fresh))
+	if err != nil {
+		return err
+	}
+	mw, err := sc.Middleware(shopify.MiddlewareConfig{Storage: st, Refresher: ref, Logger: slog.Default()})
 	if err != nil {
 		return err
 	}
@@ -122,8 +121,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func shopHandler(sc *shopify.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := shopify.SessionFromContext(r.Context())
-		hc, err := sc.AdminClient(s, nil)
-		if err != nil {
+		// An Admin API 401 through this client drops the stored session,
+		// so the next request exchanges anew.
+		hc, ok := shopify.AdminClientFromContext(r.Context())
+		if !ok {
 			http.Error(w, "no admin client", http.StatusInternalServerError)
 			return
 		}
