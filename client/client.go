@@ -83,7 +83,9 @@ func (c *Client) Now() time.Time { return c.opts.now() }
 // HTTPClient returns the *http.Client the Client sends with (a copy of the
 // one given to WithHTTPClient), for code that must hand it to another
 // library (passport gives it to go-oidc for discovery and keys). Calls
-// of a provider's own API go through CallAPI, which uses it.
+// of a provider's own API go through CallAPI, which uses it. Token
+// requests, CallAPI and Send use a further copy that never follows
+// redirects.
 func (c *Client) HTTPClient() *http.Client { return c.opts.httpClient }
 
 // String describes the client without its secret.

@@ -61,8 +61,10 @@ type Error struct {
 	// ContentType is the response's Content-Type, set for ErrBadResponse.
 	ContentType string
 	// MaybeConsumed is true when the request may have reached the provider
-	// but no answer came back (timeout, reset, 500/502/504): a single-use
-	// grant may be spent. oauthx never resends it.
+	// and been acted on without a usable answer coming back: a timeout or
+	// reset after sending, a malformed answer, 500/502/504, 408, 101, a
+	// redirect (never followed), a 2xx that is no usable token answer. A
+	// single-use grant may be spent. oauthx never resends it.
 	MaybeConsumed bool
 
 	// Kind is the sentinel this error matches with errors.Is.

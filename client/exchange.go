@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // ExchangeOption adjusts one ExchangeCode or Refresh call.
@@ -154,6 +153,12 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if err != nil {
 		return nil, c.finishError(err, r, nil)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Never followed (see noRedirects): the client secret and the
+		// grant stay with the endpoint that passed CheckEndpoint.
+		return nil, c.finishError(&Error{Kind: ErrBadResponse, ContentType: resp.Header.Get("Content-Type"),
+			Description: "the token endpoint answered a redirect, which grant requests never follow"}, r, resp)
+	}
 	s, err := c.cfg.Provider.ParseTokenResponse(r, resp)
 	if err != nil {
 		return nil, c.finishError(err, r, resp)
@@ -228,15 +233,16 @@ func (c *Client) requestError(err error, r *TokenRequest) error {
 	return c.finishError(e, r, nil)
 }
 
-// finishError is finish with the secrets of r.
+// finishError is finish with the secrets of r (requestSecrets).
 func (c *Client) finishError(err error, r *TokenRequest, resp *Response) error {
-	return c.finish(err, r.Secrets(), resp)
+	return c.finish(err, requestSecrets(r), resp)
 }
 
 // finish makes every failure an *Error with the provider, status, request
 // id and Retry-After filled in, the kind of an unreadable error answer
-// decided by its status, and every secret scrubbed from what the provider
-// echoed.
+// decided by its status, MaybeConsumed set wherever the provider may have
+// acted, and every secret, and every token of the answer, scrubbed from
+// what the provider echoed, before it is clipped.
 func (c *Client) finish(err error, secrets []string, resp *Response) error {
 	var e *Error
 	if !errors.As(err, &e) {
@@ -263,17 +269,26 @@ func (c *Client) finish(err error, secrets []string, resp *Response) error {
 			(k == ErrTransient && (e.Kind == nil || e.Kind == ErrBadResponse)) {
 			e.Kind = k
 		}
-		switch resp.StatusCode {
-		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-			e.MaybeConsumed = true
-		}
+		secrets = append(secrets, ResponseTokens(resp.Body)...)
+	}
+	// By the status, whether the answer was read (resp) or refused while
+	// reading (an oversized body).
+	switch st := e.StatusCode; {
+	case st == http.StatusInternalServerError, st == http.StatusBadGateway, st == http.StatusGatewayTimeout,
+		st == http.StatusRequestTimeout, st == http.StatusSwitchingProtocols,
+		st >= 300 && st < 400, st >= 200 && st < 300:
+		// The provider read the request and may have acted on it: a 5xx
+		// after handling, a 408 sent after reading, a switch of protocols,
+		// a redirect (not followed), a 2xx that is no usable answer.
+		e.MaybeConsumed = true
 	}
 	if e.Kind == nil {
 		e.Kind = ErrorKind(e.StatusCode, e.Code)
 	}
-	e.Code = scrub(e.Code, secrets)
-	e.Description = scrub(e.Description, secrets)
-	e.URI = scrub(e.URI, secrets)
+	// Scrub first, then clip: a secret cut in two would not be found.
+	e.Code = Clip(Scrub(e.Code, secrets...), maxCodeLen)
+	e.Description = Clip(Scrub(e.Description, secrets...), maxDescriptionLen)
+	e.URI = Clip(Scrub(e.URI, secrets...), maxURILen)
 	if e.Err != nil {
 		e.Err = scrubError(e.Err, secrets)
 	}
@@ -292,26 +307,13 @@ func requestID(resp *Response) string {
 	return ""
 }
 
-// scrub replaces every occurrence of a secret in s.
-func scrub(s string, secrets []string) string {
-	if s == "" {
-		return s
-	}
-	for _, sec := range secrets {
-		if len(sec) >= 4 && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
-		}
-	}
-	return s
-}
-
 // scrubError replaces an error whose text held a secret by one with the
 // scrubbed text. The original is dropped on purpose: unwrapping it would
 // give the secret back.
 func scrubError(err error, secrets []string) error {
 	msg := err.Error()
-	if clean := scrub(msg, secrets); clean != msg {
-		return errors.New(clean)
+	if clean := Scrub(msg, secrets...); clean != msg {
+		return errors.New(Clip(clean, maxDescriptionLen))
 	}
 	return err
 }

@@ -1,9 +1,15 @@
 package client_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -132,4 +138,78 @@ func TestRequestValuesPrintRedacted(t *testing.T) {
 		assert.NotContains(t, all, s)
 	}
 	assert.Contains(t, all, client.Fingerprint(secret))
+}
+
+// rawServer answers the first request on each connection with the bytes
+// answer makes of its body, then closes the connection.
+func rawServer(t *testing.T, answer func(body string) string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				b, _ := io.ReadAll(req.Body)
+				_, _ = io.WriteString(conn, answer(string(b)))
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// net/http quotes a malformed answer in its error; none of that text
+// reaches an error: not the echoed secret and code, not the new tokens.
+func TestProtocolErrorsLeakNothing(t *testing.T) {
+	t.Parallel()
+	const code = "SENTINEL+code/9z==-44d1"
+	const newToken = "at-SENTINEL-new-token-0e9f"
+	tests := []struct {
+		name   string
+		answer func(body string) string
+		want   string // the fixed description
+	}{
+		{"malformed status line", func(b string) string { return "HTTP/1.1_" + b + newToken + "\r\n\r\n" }, "malformed HTTP status line"},
+		{"malformed status code", func(b string) string { return "HTTP/1.1 " + b + newToken + " OK\r\n\r\n" }, "malformed HTTP status code"},
+		{"malformed version", func(b string) string { return "HTTP/9" + b + newToken + " 200 OK\r\n\r\n" }, "malformed HTTP version"},
+		{"malformed header line", func(b string) string {
+			return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX Echo " + b + " " + newToken + "\r\n\r\n"
+		}, "malformed header line"},
+		{"header line without colon", func(b string) string {
+			return "HTTP/1.1 200 OK\r\nX-Echo-" + url.QueryEscape(b+newToken) + "\r\n\r\n"
+		}, "malformed header line"},
+		{"malformed chunked body", func(b string) string {
+			return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz" + b + newToken + "\r\n"
+		}, "malformed chunked body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base := rawServer(t, tt.answer)
+			c, err := client.New(client.Config{Provider: providers.Generic(base), ClientID: "leak-id", ClientSecret: scrubSecret, RedirectURL: redirect})
+			require.NoError(t, err)
+			_, err = c.ExchangeCode(context.Background(), code)
+			require.ErrorIs(t, err, client.ErrTransient)
+			var e *client.Error
+			require.ErrorAs(t, err, &e)
+			assert.True(t, e.MaybeConsumed, "the server read the request")
+			assert.Contains(t, err.Error(), tt.want)
+			var all strings.Builder
+			for u := error(e); u != nil; u = errors.Unwrap(u) {
+				fmt.Fprintf(&all, "%v|%+v|%#v|%s|%q\n", u, u, u, u, u)
+			}
+			for _, sec := range []string{scrubSecret, code, newToken} {
+				assertNoForm(t, all.String(), sec)
+			}
+		})
+	}
 }

@@ -23,26 +23,30 @@ func TestMalformedResponses(t *testing.T) {
 		want   error
 		status int
 		ctype  string
+		// consumed is Error.MaybeConsumed: the provider read the request
+		// and may have acted on it (2xx, 3xx, 408, 500, 502, 504).
+		consumed bool
 	}{
-		{"HTML page on 200", providertest.HTMLPage(200), client.ErrBadResponse, 200, "text/html; charset=utf-8"},
-		{"HTML page on 400", providertest.HTMLPage(400), client.ErrBadResponse, 400, "text/html; charset=utf-8"},
-		{"HTML page on 502", providertest.HTMLPage(502), client.ErrTransient, 502, "text/html; charset=utf-8"},
-		{"plain text", providertest.Raw(200, "text/plain", "ok"), client.ErrBadResponse, 200, "text/plain"},
-		{"empty body", providertest.Raw(200, "application/json", ""), client.ErrBadResponse, 200, "application/json"},
-		{"truncated JSON", providertest.Raw(200, "application/json", `{"access_token":"abc","tok`), client.ErrBadResponse, 200, "application/json"},
-		{"JSON array", providertest.Raw(200, "application/json", `[{"access_token":"abc"}]`), client.ErrBadResponse, 200, "application/json"},
-		{"trailing data", providertest.Raw(200, "application/json", `{"access_token":"abc"}{}`), client.ErrBadResponse, 200, "application/json"},
-		{"body over 1 MiB", providertest.Raw(200, "application/json", big), client.ErrBadResponse, 200, "application/json"},
-		{"2xx carrying error", providertest.Raw(200, "application/json", `{"error":"invalid_grant","access_token":"abc"}`), client.ErrBadResponse, 200, ""},
-		{"missing access_token", providertest.Raw(200, "application/json", `{"token_type":"bearer"}`), client.ErrBadResponse, 200, ""},
-		{"empty access_token", providertest.Raw(200, "application/json", `{"access_token":""}`), client.ErrBadResponse, 200, ""},
-		{"numeric access_token", providertest.Raw(200, "application/json", `{"access_token":12}`), client.ErrBadResponse, 200, ""},
-		{"mac token type", providertest.Raw(200, "application/json", `{"access_token":"a","token_type":"mac"}`), client.ErrBadResponse, 200, ""},
-		{"error status, empty body", providertest.Raw(400, "application/json", ""), client.ErrBadResponse, 400, "application/json"},
-		{"error status, unknown JSON", providertest.Raw(400, "application/json", `{"oops":1}`), client.ErrInvalidRequest, 400, ""},
-		{"401 without a code", providertest.Raw(401, "application/json", `{}`), client.ErrInvalidClient, 401, ""},
-		{"unknown error code on 403", providertest.Raw(403, "application/json", `{"error":"forbidden_by_policy"}`), client.ErrInvalidRequest, 403, ""},
-		{"3xx redirect page", providertest.Raw(302, "text/html", "<a>moved</a>"), client.ErrBadResponse, 302, "text/html"},
+		{"HTML page on 200", providertest.HTMLPage(200), client.ErrBadResponse, 200, "text/html; charset=utf-8", true},
+		{"HTML page on 400", providertest.HTMLPage(400), client.ErrBadResponse, 400, "text/html; charset=utf-8", false},
+		{"HTML page on 502", providertest.HTMLPage(502), client.ErrTransient, 502, "text/html; charset=utf-8", true},
+		{"plain text", providertest.Raw(200, "text/plain", "ok"), client.ErrBadResponse, 200, "text/plain", true},
+		{"empty body", providertest.Raw(200, "application/json", ""), client.ErrBadResponse, 200, "application/json", true},
+		{"truncated JSON", providertest.Raw(200, "application/json", `{"access_token":"abc","tok`), client.ErrBadResponse, 200, "application/json", true},
+		{"JSON array", providertest.Raw(200, "application/json", `[{"access_token":"abc"}]`), client.ErrBadResponse, 200, "application/json", true},
+		{"trailing data", providertest.Raw(200, "application/json", `{"access_token":"abc"}{}`), client.ErrBadResponse, 200, "application/json", true},
+		{"body over 1 MiB", providertest.Raw(200, "application/json", big), client.ErrBadResponse, 200, "application/json", true},
+		{"2xx carrying error", providertest.Raw(200, "application/json", `{"error":"invalid_grant","access_token":"abc"}`), client.ErrBadResponse, 200, "", true},
+		{"missing access_token", providertest.Raw(200, "application/json", `{"token_type":"bearer"}`), client.ErrBadResponse, 200, "", true},
+		{"empty access_token", providertest.Raw(200, "application/json", `{"access_token":""}`), client.ErrBadResponse, 200, "", true},
+		{"numeric access_token", providertest.Raw(200, "application/json", `{"access_token":12}`), client.ErrBadResponse, 200, "", true},
+		{"mac token type", providertest.Raw(200, "application/json", `{"access_token":"a","token_type":"mac"}`), client.ErrBadResponse, 200, "", true},
+		{"error status, empty body", providertest.Raw(400, "application/json", ""), client.ErrBadResponse, 400, "application/json", false},
+		{"error status, unknown JSON", providertest.Raw(400, "application/json", `{"oops":1}`), client.ErrInvalidRequest, 400, "", false},
+		{"401 without a code", providertest.Raw(401, "application/json", `{}`), client.ErrInvalidClient, 401, "", false},
+		{"unknown error code on 403", providertest.Raw(403, "application/json", `{"error":"forbidden_by_policy"}`), client.ErrInvalidRequest, 403, "", false},
+		{"408 after reading", providertest.Raw(408, "application/json", `{"error":"request_timeout"}`), client.ErrTransient, 408, "", true},
+		{"3xx redirect page", providertest.Raw(302, "text/html", "<a>moved</a>"), client.ErrBadResponse, 302, "text/html", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +60,7 @@ func TestMalformedResponses(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tt.status, e.StatusCode)
 			assert.Equal(t, tt.ctype, e.ContentType)
+			assert.Equal(t, tt.consumed, e.MaybeConsumed, "MaybeConsumed")
 			assert.Equal(t, 1, fake.Stats().Requests, "a code is never sent twice")
 			assert.Less(t, len(err.Error()), 1000, "error text stays short")
 		})

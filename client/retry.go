@@ -26,13 +26,20 @@ import (
 // retried after 500, 502, 504, a connection failure after sending and the
 // HTTP client's own timeout.
 //
+// No request follows a redirect (see noRedirects): a 3xx comes back as an
+// answer, and for a grant it is ErrBadResponse with MaybeConsumed.
+//
+// net/http's Transport resends a request on its own only on a reused
+// keep-alive connection, and a POST only when not a byte of it was written
+// (its nothingWrittenError): it cannot send a grant twice either.
+//
 // Waits honour Retry-After (seconds or an HTTP date). A Retry-After longer
 // than the longest wait, or one that would outlive the context's deadline,
 // is not waited for: the answer reaches the caller with Error.RetryAfter.
 
 func (c *Client) newRetryClient(idempotent bool) *retryablehttp.Client {
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.opts.httpClient,
+		HTTPClient:   noRedirects(c.opts.httpClient),
 		RetryWaitMin: c.opts.retryWaitMin,
 		RetryWaitMax: c.opts.retryWaitMax,
 		RetryMax:     c.opts.retryMax,
@@ -95,7 +102,11 @@ func shouldRetry(ctx context.Context, resp *http.Response, err error, idempotent
 }
 
 // notSent reports whether err certainly happened before any byte of the
-// request reached the server: the connection was never made.
+// request reached the server: the connection was never made. That
+// includes a connection reset while connecting ("dial tcp …: connect:
+// connection reset by peer", which a loaded client sees when the server
+// accepts and resets before the client's goroutine checked connect(2)):
+// nothing is written before the dial succeeds.
 func notSent(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

@@ -66,6 +66,16 @@ func (c *Client) send(hreq *http.Request, rc *retryablehttp.Client) (*Response, 
 		return nil, transportError(hreq, err)
 	}
 	defer hresp.Body.Close()
+	if hresp.StatusCode == http.StatusSwitchingProtocols {
+		// Its body would be the raw connection: not read. The provider
+		// read the request and may have acted on it.
+		return nil, &Error{
+			Kind:          ErrBadResponse,
+			StatusCode:    hresp.StatusCode,
+			MaybeConsumed: true,
+			Description:   hreq.Method + " " + safeEndpoint(hreq) + ": the server switched protocols instead of answering",
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBytes+1))
 	if err != nil {
 		e := transportError(hreq, err)
@@ -85,22 +95,40 @@ func (c *Client) send(hreq *http.Request, rc *retryablehttp.Client) (*Response, 
 }
 
 // transportError describes a failure with no complete answer. The request
-// may have reached the provider unless the connection was never made.
+// may have reached the provider unless the connection was never made. The
+// cause is kept only when its text cannot quote the answer (see
+// safeCause).
 func transportError(hreq *http.Request, err error) *Error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // its text repeats the URL; the endpoint is added below
 	}
+	desc := hreq.Method + " " + safeEndpoint(hreq)
+	cause, what := safeCause(err)
+	if what != "" {
+		desc += ": " + what
+	}
 	return &Error{
 		Kind:          ErrTransient,
 		MaybeConsumed: !notSent(err),
-		Description:   hreq.Method + " " + safeEndpoint(hreq),
-		Err:           err,
+		Description:   desc,
+		Err:           cause,
 	}
 }
 
+// noRedirects returns a copy of hc that never follows a redirect: the
+// 3xx answer itself comes back (http.ErrUseLastResponse), whatever
+// CheckRedirect hc had. Following one would resend the client secret and
+// a single-use grant to wherever the Location header points.
+func noRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
 // Send sends a request that is not a token grant (userinfo, introspection,
-// disconnect) under the same endpoint check and retry policy, and returns
+// disconnect) under the same endpoint check and retry policy, never
+// following a redirect (a 3xx is returned as it is), and returns
 // the answer with its body read (capped at MaxResponseBytes). GET and HEAD
 // requests are treated as idempotent. Any status is returned as a
 // Response; only a failure to get one is an error (*Error, ErrTransient).

@@ -65,7 +65,7 @@ func (c *Client) Disconnect(ctx context.Context, s *client.Session) error {
 	}
 	if out.Status != "success" {
 		return &client.Error{Provider: Name, Kind: client.ErrBadResponse, StatusCode: http.StatusOK,
-			Description: "disconnect answered status " + truncate(out.Status) + ", not success"}
+			Description: "disconnect answered status " + client.Clip(client.Scrub(out.Status, s.AccessToken), 32) + ", not success"}
 	}
 	return nil
 }
@@ -78,11 +78,4 @@ func (c *Client) Introspect(ctx context.Context, s *client.Session) (*Introspect
 		return nil, err
 	}
 	return &out, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }

@@ -81,7 +81,7 @@ func (p *Provider) sessionFrom(r *client.TokenRequest, raw map[string]any) (*cli
 	tt, _ := raw[f.TokenType].(string)
 	tt = client.NormalizeTokenType(tt)
 	if tt != "Bearer" {
-		return nil, bad("unsupported token_type " + strconv.Quote(truncate(tt, 32)) + ": only bearer tokens are supported")
+		return nil, bad("unsupported token_type " + strconv.Quote(tt) + ": only bearer tokens are supported") // clipped after scrubbing, by the client
 	}
 	s := &client.Session{
 		Provider:    p.spec.Name,
@@ -213,11 +213,4 @@ func JWTExpiryOf(token string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(exp), 0), true
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

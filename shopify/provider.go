@@ -3,6 +3,7 @@ package shopify
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
@@ -76,12 +77,13 @@ func shopifyErrors(_ int, body map[string]any) (providers.ErrorFields, bool) {
 	case string:
 		return providers.ErrorFields{Code: "errors", Description: v}, v != ""
 	case map[string]any, []any:
-		b, _ := json.Marshal(v)
-		d := string(b)
-		if len(d) > 200 {
-			d = d[:200] + "…"
-		}
-		return providers.ErrorFields{Code: "errors", Description: d}, true
+		// Not cut here: the client scrubs the description of every secret
+		// and token first, then clips it (a cut secret would survive).
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(v) // decoded JSON: it encodes
+		return providers.ErrorFields{Code: "errors", Description: strings.TrimSuffix(b.String(), "\n")}, true
 	}
 	return providers.ErrorFields{}, false
 }

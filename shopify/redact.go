@@ -50,3 +50,20 @@ func formatRedacted(f fmt.State, verb rune, text string) {
 	}
 	fmt.Fprint(f, text)
 }
+
+// GoString is the %#v form: Reason, and Input as a fingerprint (a caller
+// that swapped arguments may have passed a token where the shop goes).
+// Value receivers, so that a ShopError value prints redacted too.
+func (e ShopError) GoString() string {
+	return fmt.Sprintf("&shopify.ShopError{Reason: %q, Input: %s}", e.Reason, fingerprintOrEmpty(e.Input))
+}
+
+// Format makes every fmt verb print the error text (%#v: GoString), never
+// Input in clear.
+func (e ShopError) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, e.GoString())
+		return
+	}
+	formatRedacted(f, verb, (&e).Error())
+}

@@ -36,7 +36,9 @@ type faultCase struct {
 
 	// kind is the expected sentinel (nil: success).
 	kind error
-	// maybeConsumed is the expected Error.MaybeConsumed.
+	// maybeConsumed is the expected Error.MaybeConsumed: true whenever
+	// the provider read the request and may have acted on it, which
+	// includes every 2xx that is no usable token answer.
 	maybeConsumed bool
 	// served is how many requests the provider must see; attempts how
 	// many the client must make (0: same as served).
@@ -124,21 +126,21 @@ func faultCases() []faultCase {
 		{name: "502AfterHandling", faults: []providertest.Fault{providertest.ServerErrorAfterHandling(502)}, kind: client.ErrTransient, maybeConsumed: true, served: 1},
 		{name: "504AfterHandling", faults: []providertest.Fault{providertest.ServerErrorAfterHandling(504)}, kind: client.ErrTransient, maybeConsumed: true, served: 1},
 
-		{name: "HTMLPage200", faults: []providertest.Fault{providertest.HTMLPage(200)}, kind: client.ErrBadResponse, served: 1},
+		{name: "HTMLPage200", faults: []providertest.Fault{providertest.HTMLPage(200)}, kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
 		{name: "HTMLPage502", faults: []providertest.Fault{providertest.HTMLPage(502)}, kind: client.ErrTransient, maybeConsumed: true, served: 1},
 		{name: "HTMLPage400", faults: []providertest.Fault{providertest.HTMLPage(400)}, kind: client.ErrBadResponse, served: 1},
-		{name: "EmptyBody", body: rawText(200, "application/json", ""), kind: client.ErrBadResponse, served: 1},
+		{name: "EmptyBody", body: rawText(200, "application/json", ""), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
 		{name: "EmptyBody400", body: rawText(400, "application/json", ""), kind: client.ErrBadResponse, served: 1},
 		{name: "TruncatedJSON", body: func(e *env) providertest.Fault {
 			a := e.answer(nil)
 			return providertest.Raw(200, "application/json", a[:len(a)/2])
-		}, kind: client.ErrBadResponse, served: 1},
-		{name: "BodyOver1MiB", body: raw(200, "application/json", set("pad", strings.Repeat("x", client.MaxResponseBytes))), kind: client.ErrBadResponse, served: 1},
+		}, kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
+		{name: "BodyOver1MiB", body: raw(200, "application/json", set("pad", strings.Repeat("x", client.MaxResponseBytes))), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
 		{name: "WrongContentTypeJSONBody", body: raw(200, "text/plain", nil), served: 1, check: ok},
 		{name: "FormEncodedBody", body: func(e *env) providertest.Fault {
 			return providertest.Raw(200, "application/x-www-form-urlencoded",
 				"access_token="+e.secrets.add("at-SENTINEL-form-2e7d")+"&token_type=bearer&expires_in=3600")
-		}, kind: client.ErrBadResponse, served: 1},
+		}, kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
 
 		{name: "ExpiresInString", body: raw(200, "application/json", set("expires_in", "3600")), served: 1, check: ok},
 		{name: "ExpiresInFloat", body: raw(200, "application/json", set("expires_in", 3600.5)), served: 1, check: ok},
@@ -155,10 +157,10 @@ func faultCases() []faultCase {
 					assert.False(t, s.Expiry.IsZero(), "an expiring provider's session never expires")
 				}
 			}},
-		{name: "MissingAccessToken", body: raw(200, "application/json", del("access_token")), kind: client.ErrBadResponse, served: 1},
-		{name: "AccessTokenNotString", body: raw(200, "application/json", set("access_token", 12345678)), kind: client.ErrBadResponse, served: 1},
-		{name: "TokenTypeMAC", body: raw(200, "application/json", set("token_type", "mac")), kind: client.ErrBadResponse, served: 1},
-		{name: "SuccessCarryingError", body: raw(200, "application/json", set("error", "server_error")), kind: client.ErrBadResponse, served: 1},
+		{name: "MissingAccessToken", body: raw(200, "application/json", del("access_token")), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
+		{name: "AccessTokenNotString", body: raw(200, "application/json", set("access_token", 12345678)), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
+		{name: "TokenTypeMAC", body: raw(200, "application/json", set("token_type", "mac")), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
+		{name: "SuccessCarryingError", body: raw(200, "application/json", set("error", "server_error")), kind: client.ErrBadResponse, maybeConsumed: true, served: 1},
 	}
 }
 
