@@ -105,7 +105,9 @@ func TestClientCredentialsErrors(t *testing.T) {
 			want: client.ErrTransient, requests: 1, consumed: true},
 		{name: "reset after handling is not resent", faults: []providertest.Fault{providertest.ResetAfterHandling()},
 			want: client.ErrTransient, requests: 1, consumed: true},
-		{name: "HTML page", faults: []providertest.Fault{providertest.HTMLPage(200)}, want: client.ErrBadResponse, requests: 1},
+		// A 2xx that is no token answer: the provider may have issued a
+		// token (issue #11: MaybeConsumed for every such 2xx).
+		{name: "HTML page", faults: []providertest.Fault{providertest.HTMLPage(200)}, want: client.ErrBadResponse, requests: 1, consumed: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
