@@ -301,8 +301,7 @@ func TestMiddlewareMigratesNonExpiringSession(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, shopify.MiddlewareConfig{}, appOption{admin: true,
 		fakeOpts: []providertest.ShopifyOption{providertest.WithShopifyNonExpiringRejected()}})
-	old := &client.Session{ID: shopify.OfflineSessionID(testShop), Provider: "shopify", Subject: testShop,
-		AccessToken: a.fake.IssueOfflineToken(testShop), TokenType: "Bearer", IssuedAt: fixedNow.Add(-365 * 24 * time.Hour)}
+	old := nonExpiringSession(a.fake, testShop)
 	require.NoError(t, a.store.Save(context.Background(), old))
 	for i := range 3 {
 		resp, body := a.get(t, a.fake.SessionToken(testShop, int64(i+1)), "")
@@ -419,4 +418,11 @@ func TestMiddlewareFailures(t *testing.T) {
 		assert.NotContains(t, body, "connection refused")
 		assert.Zero(t, a.fake.Stats().Requests)
 	})
+}
+
+// nonExpiringSession is the stored session of an app installed before
+// expiring tokens: the fake's non-expiring offline token for shop.
+func nonExpiringSession(f *providertest.Shopify, shop string) *client.Session {
+	return &client.Session{ID: shopify.OfflineSessionID(shop), Provider: "shopify", Subject: shop,
+		AccessToken: f.IssueOfflineToken(shop), TokenType: "Bearer", IssuedAt: fixedNow.Add(-365 * 24 * time.Hour)}
 }
