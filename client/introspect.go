@@ -104,21 +104,41 @@ func (c *Client) Introspect(ctx context.Context, token, tokenTypeHint string) (*
 // numericDate reads a JWT NumericDate (seconds since the epoch, RFC 7519
 // §2); anything else is the zero time.
 func numericDate(v any) time.Time {
+	f, ok := positiveNumber(v)
+	if !ok {
+		return time.Time{}
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9))
+}
+
+// secondsOf reads a lifetime in seconds (expires_in, interval); anything
+// else, zero or negative is 0.
+func secondsOf(v any) time.Duration {
+	f, ok := positiveNumber(v)
+	if !ok {
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+// positiveNumber reads a JSON number in (0, 2^40]: past that it is not a
+// date or lifetime oauthx believes.
+func positiveNumber(v any) (float64, bool) {
 	var f float64
 	switch t := v.(type) {
 	case json.Number:
 		var err error
 		if f, err = t.Float64(); err != nil {
-			return time.Time{}
+			return 0, false
 		}
 	case float64:
 		f = t
 	default:
-		return time.Time{}
+		return 0, false
 	}
 	if f <= 0 || math.IsNaN(f) || f > 1<<40 {
-		return time.Time{}
+		return 0, false
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9))
+	return f, true
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ type options struct {
 	retryWaitMax time.Duration
 	logger       *slog.Logger
 	now          func() time.Time
+	sleep        func(ctx context.Context, d time.Duration) error // device polling (device.go)
 }
 
 // Defaults for the retry policy.
@@ -37,6 +39,7 @@ func defaultOptions() options {
 		retryWaitMin: DefaultRetryWaitMin,
 		retryWaitMax: DefaultRetryWaitMax,
 		now:          time.Now,
+		sleep:        sleepContext,
 	}
 }
 

@@ -27,6 +27,15 @@ func (p *Provider) clientAuthHeader(req *http.Request, r *client.TokenRequest) {
 	}
 }
 
+// ClientAuthMethod is the RFC 8414 name of the client authentication the
+// provider uses: MethodClientSecretBasic or MethodClientSecretPost.
+func (p *Provider) ClientAuthMethod() string {
+	if p.spec.ClientAuth == AuthBasic {
+		return MethodClientSecretBasic
+	}
+	return MethodClientSecretPost
+}
+
 // EndpointURL implements client.EndpointProvider.
 func (p *Provider) EndpointURL(e client.Endpoint) string {
 	switch e {

@@ -151,10 +151,9 @@ type Spec struct {
 	// while it is set: constructors without an error result (NewDeferred)
 	// hand it on this way.
 	Err error
-
-	// optErrs are what options given invalid values recorded; Validate
-	// reports them.
-	optErrs []error
+	// Metadata is the authorization server metadata the Spec was built
+	// from by Discover; nil for a Spec written by hand.
+	Metadata *Metadata
 }
 
 // Provider is a client.Provider built from a Spec.
@@ -237,9 +236,6 @@ func (p *Provider) check() error {
 	}
 	if s.DefaultLifetime < 0 {
 		return errors.New("providers: negative DefaultLifetime")
-	}
-	if err := errors.Join(s.optErrs...); err != nil {
-		return err
 	}
 	return s.checkEndpoints()
 }

@@ -38,7 +38,7 @@ func WithDeviceAuthURL(u string) GenericOption {
 // form is checked with the others by checkEndpoints.
 func (s *Spec) requireURL(option, u string) {
 	if u == "" {
-		s.optErrs = append(s.optErrs, errors.New("providers: "+option+": empty URL"))
+		s.Err = errors.Join(s.Err, errors.New("providers: "+option+": empty URL"))
 	}
 }
 

@@ -16,9 +16,13 @@ import (
 
 // Generic is a fake of the generic OAuth2 provider (providers.Generic):
 // POST /oauth2/token, GET /oauth2/authorize, GET /userinfo, and the RFC
-// endpoints of generic_endpoints.go: POST /oauth2/revoke (RFC 7009) and
-// POST /oauth2/introspect (RFC 7662). Faults queued with Fail are served to
-// requests of the token, revocation and introspection endpoints, in order.
+// endpoints of generic_endpoints.go: POST /oauth2/revoke (RFC 7009),
+// POST /oauth2/introspect (RFC 7662), POST /oauth2/device_authorization
+// and the user's GET /device (RFC 8628, generic_device.go), and the
+// metadata documents (RFC 8414, OpenID Connect Discovery;
+// generic_discovery.go). Faults queued with Fail are served to requests of
+// the token, revocation, introspection and device authorization endpoints,
+// in order.
 //
 // Codes are single-use and bound to their redirect_uri and PKCE challenge.
 // Refresh tokens are single-use and rotate: a reused one is answered 400
@@ -43,15 +47,19 @@ type Generic struct {
 
 // GenericStats counts what the fake has seen.
 type GenericStats struct {
-	Requests            int // token endpoint requests, faults included
-	CodeExchanges       int // successful code exchanges
-	Refreshes           int // successful refreshes
-	Rejected            int // token requests answered with an error
-	ReusedCodes         int // codes presented a second time
-	ReusedRefreshTokens int // refresh tokens presented after rotation
-	ClientCredentials   int // client credentials grants answered with a token
-	Revocations         int // authenticated revocation requests
-	Introspections      int // authenticated introspection requests
+	Requests             int // token endpoint requests, faults included
+	CodeExchanges        int // successful code exchanges
+	Refreshes            int // successful refreshes
+	Rejected             int // token requests answered with an error
+	ReusedCodes          int // codes presented a second time
+	ReusedRefreshTokens  int // refresh tokens presented after rotation
+	ClientCredentials    int // client credentials grants answered with a token
+	Revocations          int // authenticated revocation requests
+	Introspections       int // authenticated introspection requests
+	MetadataRequests     int // metadata documents served
+	DeviceAuthorizations int // device authorization requests answered with a device code
+	DevicePolls          int // device_code token requests, whatever the answer
+	DeviceCodesReused    int // device codes polled after their terminal answer
 }
 
 type codeGrant struct {
@@ -165,6 +173,7 @@ var genericAllowed = map[string][]string{
 	"authorization_code": {"grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret"},
 	"refresh_token":      {"grant_type", "refresh_token", "scope", "client_id", "client_secret"},
 	"client_credentials": {"grant_type", "scope", "client_id", "client_secret"},
+	deviceGrant:          {"grant_type", "device_code", "client_id", "client_secret"},
 }
 
 func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +188,7 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 	grant := params.Get("grant_type")
 	allowed, known := genericAllowed[grant]
 	if !known {
-		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
+		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token, client_credentials or device_code")
 		return
 	}
 	if k, bad := unexpectedField(params, allowed); bad {
@@ -199,6 +208,8 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 		g.exchangeCode(w, params)
 	case "client_credentials":
 		g.clientCredentials(w, params)
+	case deviceGrant:
+		g.pollDevice(w, params)
 	default:
 		g.refreshToken(w, params)
 	}

@@ -16,6 +16,8 @@ import (
 // extConfig holds the options of these endpoints.
 type extConfig struct {
 	clientScopes []string // nil: any scope
+	discovery    discoveryConfig
+	device       deviceConfig
 }
 
 // WithClientScopes limits the scopes a client credentials grant may ask
@@ -29,6 +31,7 @@ func WithClientScopes(scopes ...string) GenericOption {
 type genericExt struct {
 	tokens  map[string]*tokenInfo // every token issued, live or not
 	revoked map[string]bool       // revoked access and refresh tokens
+	devices map[string]*deviceGrantState
 }
 
 // tokenInfo is what the fake knows about one issued token.
@@ -45,6 +48,7 @@ type tokenInfo struct {
 func (e *genericExt) init() {
 	e.tokens = map[string]*tokenInfo{}
 	e.revoked = map[string]bool{}
+	e.devices = map[string]*deviceGrantState{}
 }
 
 // routes adds the endpoints to the fake's mux. Faults queued with Fail are
@@ -56,6 +60,12 @@ func (g *Generic) routes(mux *http.ServeMux) {
 	mux.HandleFunc("/oauth2/introspect", func(w http.ResponseWriter, r *http.Request) {
 		g.faults.serve(w, r, g.introspect)
 	})
+	mux.HandleFunc("/oauth2/device_authorization", func(w http.ResponseWriter, r *http.Request) {
+		g.faults.serve(w, r, g.deviceAuthorization)
+	})
+	mux.HandleFunc("/device", g.verify)
+	mux.HandleFunc("/.well-known/oauth-authorization-server", g.metadata(false))
+	mux.HandleFunc("/.well-known/openid-configuration", g.metadata(true))
 }
 
 // RevocationURL is the fake's RFC 7009 endpoint, for
@@ -106,26 +116,8 @@ func (g *Generic) clientCredentials(w http.ResponseWriter, p url.Values) {
 // endpoint, with only the parameters RFC 7009/7662 name, and
 // authenticates the client.
 func (g *Generic) endpointParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	if r.Method != http.MethodPost {
-		g.fail(w, http.StatusMethodNotAllowed, "invalid_request", "this endpoint takes POST")
-		return nil, false
-	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		g.fail(w, http.StatusUnsupportedMediaType, "invalid_request", "content type must be application/x-www-form-urlencoded")
-		return nil, false
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil || r.URL.RawQuery != "" {
-		g.fail(w, http.StatusBadRequest, "invalid_request", "malformed form body, or parameters in the query")
-		return nil, false
-	}
-	p := r.PostForm
-	if k, bad := unexpectedField(p, []string{"token", "token_type_hint", "client_id", "client_secret"}); bad {
-		g.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+strconv.Quote(k))
-		return nil, false
-	}
-	if k, bad := repeatedField(p); bad {
-		g.fail(w, http.StatusBadRequest, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
+	p, ok := g.formParams(w, r, []string{"token", "token_type_hint", "client_id", "client_secret"})
+	if !ok {
 		return nil, false
 	}
 	if !g.authenticate(r, p) {
@@ -207,4 +199,32 @@ func (g *Generic) introspect(w http.ResponseWriter, r *http.Request) {
 		ans = map[string]any{"active": false}
 	}
 	writeJSON(w, http.StatusOK, ans)
+}
+
+// formParams reads a form POST to one of the RFC endpoints with only the
+// allowed parameters, each once.
+func (g *Generic) formParams(w http.ResponseWriter, r *http.Request, allowed []string) (url.Values, bool) {
+	if r.Method != http.MethodPost {
+		g.fail(w, http.StatusMethodNotAllowed, "invalid_request", "this endpoint takes POST")
+		return nil, false
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		g.fail(w, http.StatusUnsupportedMediaType, "invalid_request", "content type must be application/x-www-form-urlencoded")
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil || r.URL.RawQuery != "" {
+		g.fail(w, http.StatusBadRequest, "invalid_request", "malformed form body, or parameters in the query")
+		return nil, false
+	}
+	p := r.PostForm
+	if k, bad := unexpectedField(p, allowed); bad {
+		g.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+strconv.Quote(k))
+		return nil, false
+	}
+	if k, bad := repeatedField(p); bad {
+		g.fail(w, http.StatusBadRequest, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
+		return nil, false
+	}
+	return p, true
 }

@@ -40,8 +40,12 @@ func cmdExchange(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	meta, err := c.genericMeta(sessionMeta{Provider: pos[0], BaseURL: c.baseURL, ClientID: c.clientIDOr("")})
+	if err != nil {
+		return err
+	}
 	cl, err := newClients(target{
-		meta:   c.withGeneric(sessionMeta{Provider: pos[0], BaseURL: c.baseURL, ClientID: c.clientIDOr("")}),
+		meta:   meta,
 		secret: secret, redirectURL: *redirect,
 	})
 	if err != nil {

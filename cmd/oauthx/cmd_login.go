@@ -27,6 +27,7 @@ func cmdLogin(c *cli, args []string) error {
 	products := fs.String("products", "company,directory", "finch: products to ask for, comma-separated")
 	sandbox := fs.String("sandbox", "", `finch: Connect sandbox ("finch" or "provider")`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser")
+	device := fs.Bool("device", false, "generic: the device authorization grant (RFC 8628) instead of a browser redirect: prints a code to enter on any device")
 	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
@@ -60,6 +61,14 @@ func cmdLogin(c *cli, args []string) error {
 		return usagef("--name: %v", err)
 	}
 
+	meta, err := c.genericMeta(sessionMeta{Provider: prov, BaseURL: c.baseURL, ClientID: c.clientIDOr("")})
+	if err != nil {
+		return err
+	}
+	if *device {
+		return c.loginDevice(meta, secret, sc, *name, *timeout)
+	}
+
 	// RFC 8252 §7.3: loopback IP literal, port chosen by the OS.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,7 +78,7 @@ func cmdLogin(c *cli, args []string) error {
 	redirect := "http://" + ln.Addr().String() + "/callback"
 
 	cl, err := newClients(target{
-		meta:   c.withGeneric(sessionMeta{Provider: prov, BaseURL: c.baseURL, ClientID: c.clientIDOr("")}),
+		meta:   meta,
 		secret: secret, redirectURL: redirect, scopes: sc, authURL: *authURL,
 	})
 	if err != nil {

@@ -17,7 +17,10 @@ func (c *cli) clientsFor(s *client.Session, secret string) (*clients, error) {
 	if c.baseURL != "" {
 		m.BaseURL = c.baseURL
 	}
-	m = c.withGeneric(m)
+	m, err := c.genericMeta(m)
+	if err != nil {
+		return nil, err
+	}
 	if c.clientID != "" {
 		m.ClientID = c.clientID
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,86 @@ func TestGenericLogoutRevokes(t *testing.T) {
 	e.ok("exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--name", "g3")
 	e.ok("logout", "g3")
 	assert.Equal(t, 2, g.Stats().Revocations)
+}
+
+// deviceURL waits for the stderr line with the verification URL that
+// carries the user code.
+func deviceURL(t *testing.T, lines <-chan string, prefix string) string {
+	t.Helper()
+	return authorizeURL(t, lines, prefix).String()
+}
+
+// login --device against the fake found by --issuer: the user opens the
+// printed URL on "another device" (an HTTP client here), the CLI polls
+// at the advertised interval and saves; refresh and logout then use the
+// discovered endpoints saved with the session.
+func TestLoginDeviceWithIssuer(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t, providertest.WithDeviceInterval(50*time.Millisecond))
+	e := newEnv(t).set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	lines, wait := e.start("login", "generic", "--issuer", g.Issuer(), "--device", "--scopes", "read", "--name", "dev", "--timeout", "60s")
+	u := deviceURL(t, lines, g.VerificationURL()+"?user_code=")
+	status, page := browser(t, u)
+	require.Equal(t, 200, status, page)
+	r := wait()
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, `logged in; saved "dev"`)
+	assert.Contains(t, r.stderr, "and enter the code")
+
+	s := storedToken(t, e, "dev")
+	assert.True(t, g.AccessTokenValid(s.AccessToken))
+	st := g.Stats()
+	assert.Equal(t, 1, st.DeviceAuthorizations)
+	assert.GreaterOrEqual(t, st.DevicePolls, 1)
+	assert.Equal(t, 0, st.DeviceCodesReused)
+	assert.Equal(t, st.DevicePolls-1, st.Rejected, "every poll but the last was authorization_pending, none slow_down")
+
+	// The discovered endpoints are saved: refresh and logout need no --issuer.
+	e.ok("refresh", "dev")
+	s2 := storedToken(t, e, "dev")
+	assert.NotEqual(t, s.RefreshToken, s2.RefreshToken)
+	e.ok("logout", "dev")
+	assert.True(t, g.Revoked(s2.RefreshToken))
+	assert.True(t, g.Revoked(s2.AccessToken))
+	assert.Equal(t, 1, g.Stats().MetadataRequests, "discovery once, at login")
+}
+
+func TestLoginDeviceDenied(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t, providertest.WithDeviceInterval(50*time.Millisecond))
+	e := newEnv(t).set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	lines, wait := e.start("login", "generic", "--base-url", g.URL, "--device-auth-url", g.DeviceAuthURL(), "--device", "--timeout", "60s")
+	u := deviceURL(t, lines, g.VerificationURL()+"?user_code=")
+	status, _ := browser(t, u+"&deny=1")
+	require.Equal(t, 200, status)
+	r := wait()
+	assert.Equal(t, exitReauth, r.code, "stderr: %s", r.stderr)
+	assert.Contains(t, r.stderr, "access_denied")
+	e.exit(exitReauth, "show", "generic")
+	assert.Equal(t, 0, g.Stats().DeviceCodesReused)
+
+	// Without a device endpoint it is a usage error.
+	e.exit(exitUsage, "login", "generic", "--base-url", g.URL, "--device")
+}
+
+// login --issuer: the browser flow with the discovered authorization and
+// token endpoints.
+func TestLoginIssuer(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t, providertest.WithOIDCDiscoveryOnly())
+	e := newEnv(t).set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	lines, wait := e.start("login", "generic", "--issuer", g.Issuer(), "--timeout", "60s")
+	u := authorizeURL(t, lines, g.URL+"/oauth2/authorize")
+	assert.Equal(t, "S256", u.Query().Get("code_challenge_method"))
+	status, page := browser(t, u.String())
+	require.Equal(t, 200, status, page)
+	r := wait()
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	s := storedToken(t, e, "generic")
+	assert.True(t, g.AccessTokenValid(s.AccessToken))
+
+	// A wrong issuer is refused before anything is sent.
+	bad := newGeneric(t, providertest.WithMetadataEdit(func(d map[string]any) { d["issuer"] = "https://other.example.com" }))
+	r = e.exit(exitFailure, "login", "generic", "--issuer", bad.Issuer(), "--timeout", "5s")
+	assert.Contains(t, r.stderr, "not the issuer asked for")
 }

@@ -30,15 +30,19 @@ type sessionMeta struct {
 	BaseURL  string `json:"base_url,omitempty"`
 	ClientID string `json:"client_id"`
 	// The generic provider's endpoints, when not under BaseURL (generic.go).
+	Issuer        string `json:"issuer,omitempty"`
 	TokenURL      string `json:"token_url,omitempty"`
+	AuthURL       string `json:"auth_url,omitempty"`
 	RevocationURL string `json:"revocation_url,omitempty"`
+	DeviceAuthURL string `json:"device_auth_url,omitempty"`
+	ClientAuth    string `json:"client_auth,omitempty"`
 }
 
 func (m sessionMeta) extra() map[string]any {
 	v := map[string]any{"provider": m.Provider, "client_id": m.ClientID}
-	for k, s := range map[string]string{"base_url": m.BaseURL, "token_url": m.TokenURL, "revocation_url": m.RevocationURL} {
-		if s != "" {
-			v[k] = s
+	for k, s := range m.optionalFields() {
+		if *s != "" {
+			v[k] = *s
 		}
 	}
 	return v
@@ -49,8 +53,10 @@ func (m sessionMeta) extra() map[string]any {
 func metaOf(s *client.Session) (sessionMeta, bool) {
 	m, ok := s.Extra[metaKey].(map[string]any)
 	str := func(k string) string { v, _ := m[k].(string); return v }
-	meta := sessionMeta{Provider: str("provider"), BaseURL: str("base_url"), ClientID: str("client_id"),
-		TokenURL: str("token_url"), RevocationURL: str("revocation_url")}
+	meta := sessionMeta{Provider: str("provider"), ClientID: str("client_id")}
+	for k, p := range meta.optionalFields() {
+		*p = str(k)
+	}
 	if meta.Provider == "" {
 		meta.Provider = s.Provider
 	}
@@ -109,7 +115,7 @@ func newClients(t target) (*clients, error) {
 	switch m.Provider {
 	case provGeneric:
 		if m.BaseURL == "" && m.TokenURL == "" {
-			return nil, usagef("the generic provider needs --base-url (its token endpoint is BASE/oauth2/token) or --token-url")
+			return nil, usagef("the generic provider needs --base-url (its token endpoint is BASE/oauth2/token), --token-url or --issuer")
 		}
 		cl.tokens, err = client.New(client.Config{Provider: providers.Generic(m.BaseURL, genericOptions(m, t.authURL)...), ClientID: m.ClientID,
 			ClientSecret: t.secret, RedirectURL: t.redirectURL, Scopes: t.scopes}, opts...)
