@@ -122,6 +122,7 @@ func (g *Generic) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 		lifetime = 10 * time.Minute
 	}
 	code, user := randomToken("dc_"), userCode()
+	verification := baseOf(r) + "/device"
 	g.mu.Lock()
 	g.ext.devices[code] = &deviceGrantState{userCode: user, scopes: strings.Fields(p.Get("scope")),
 		expiry: g.cfg.now().Add(lifetime), interval: interval}
@@ -130,8 +131,8 @@ func (g *Generic) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"device_code":               code,
 		"user_code":                 user,
-		"verification_uri":          g.VerificationURL(),
-		"verification_uri_complete": g.VerificationURL() + "?user_code=" + url.QueryEscape(user),
+		"verification_uri":          verification,
+		"verification_uri_complete": verification + "?user_code=" + url.QueryEscape(user),
 		"expires_in":                int(lifetime / time.Second),
 		"interval":                  seconds(interval),
 	})

@@ -37,15 +37,18 @@ func WithMetadataEdit(edit func(doc map[string]any)) GenericOption {
 func (g *Generic) Issuer() string { return g.URL }
 
 // Metadata returns the document the fake serves, after WithMetadataEdit.
-func (g *Generic) Metadata() map[string]any {
+func (g *Generic) Metadata() map[string]any { return g.metadataAt(g.URL) }
+
+// metadataAt is the document of the fake at base.
+func (g *Generic) metadataAt(base string) map[string]any {
 	doc := map[string]any{
-		"issuer":                                        g.URL,
-		"authorization_endpoint":                        g.URL + "/oauth2/authorize",
-		"token_endpoint":                                g.TokenURL(),
-		"revocation_endpoint":                           g.RevocationURL(),
-		"introspection_endpoint":                        g.IntrospectionURL(),
-		"device_authorization_endpoint":                 g.DeviceAuthURL(),
-		"userinfo_endpoint":                             g.URL + "/userinfo",
+		"issuer":                                        base,
+		"authorization_endpoint":                        base + "/oauth2/authorize",
+		"token_endpoint":                                base + "/oauth2/token",
+		"revocation_endpoint":                           base + "/oauth2/revoke",
+		"introspection_endpoint":                        base + "/oauth2/introspect",
+		"device_authorization_endpoint":                 base + "/oauth2/device_authorization",
+		"userinfo_endpoint":                             base + "/userinfo",
 		"response_types_supported":                      []string{"code"},
 		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials", deviceGrant},
 		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post"},
@@ -58,6 +61,10 @@ func (g *Generic) Metadata() map[string]any {
 	}
 	return doc
 }
+
+// baseOf is the fake's base URL as a request reached it (g.URL is set
+// after the server starts, so handlers do not read it).
+func baseOf(r *http.Request) string { return "http://" + r.Host }
 
 // metadata serves a metadata document at its well-known path.
 func (g *Generic) metadata(oidc bool) http.HandlerFunc {
@@ -75,6 +82,6 @@ func (g *Generic) metadata(oidc bool) http.HandlerFunc {
 			http.Error(w, "metadata is JSON", http.StatusNotAcceptable)
 			return
 		}
-		writeJSON(w, http.StatusOK, g.Metadata())
+		writeJSON(w, http.StatusOK, g.metadataAt(baseOf(r)))
 	}
 }

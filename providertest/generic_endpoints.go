@@ -183,7 +183,7 @@ func (g *Generic) introspect(w http.ResponseWriter, r *http.Request) {
 	var ans map[string]any
 	if active {
 		ans = map[string]any{"active": true, "client_id": g.cfg.clientID, "sub": info.subject,
-			"iat": info.issued.Unix(), "iss": g.URL}
+			"iat": info.issued.Unix(), "iss": baseOf(r)}
 		if len(info.scopes) > 0 {
 			ans["scope"] = strings.Join(info.scopes, " ")
 		}
