@@ -269,4 +269,4 @@ func discoverError(kind error, desc string) error {
 }
 
 // quoteURL quotes a URL from a document for an error message, shortened.
-func quoteURL(u string) string { return strconv.Quote(truncate(u, 200)) }
+func quoteURL(u string) string { return strconv.Quote(client.Clip(u, 200)) }
