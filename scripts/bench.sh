@@ -9,6 +9,7 @@
 #   BENCH=CachedToken ./scripts/bench.sh    # a subset
 #   STORM=0 ./scripts/bench.sh              # skip the refresh storm
 #   STORM_ARGS='-shapes 8x64 -expiries 8' ./scripts/bench.sh
+#   RPS=0 ./scripts/bench.sh                # skip the Shopify middleware req/s run
 #
 # Pairs are sub-benchmarks named .../oauthx and .../x-oauth2 of the same
 # benchmark. speedup = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx
@@ -75,4 +76,11 @@ if [ "${STORM:-1}" != 0 ]; then
   echo
   # shellcheck disable=SC2086 # STORM_ARGS is a list of flags
   go run ./bench/storm ${STORM_ARGS:-}
+fi
+if [ "${RPS:-1}" != 0 ]; then
+  echo
+  # The Shopify middleware's requests per second beside the bare server,
+  # load from a second process (wrk when installed: apt-get install wrk).
+  # shellcheck disable=SC2086 # RPS_ARGS is a list of flags
+  go run ./bench/shopifyrps ${RPS_ARGS:-}
 fi
