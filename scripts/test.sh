@@ -41,6 +41,11 @@ if command -v apt-get >/dev/null; then
   need_pkgs dbus dbus-x11 gnome-keyring || log "could not install gnome-keyring/dbus"
 fi
 
+# --- Headless Chromium (the Shopify bounce-page test) and wrk (bench.sh) -------
+if command -v apt-get >/dev/null; then
+  need_pkgs chromium wrk || log "could not install chromium/wrk"
+fi
+
 # --- Redis --------------------------------------------------------------------
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 if ! redis_up; then
@@ -114,6 +119,7 @@ if [ "${OAUTHX_REQUIRE_SERVICES:-}" = 1 ]; then
   cluster_ok || { echo "FAIL: no Redis Cluster on 127.0.0.1:${cluster_ports[0]}-${cluster_ports[2]}" >&2; exit 1; }
   command -v gnome-keyring-daemon >/dev/null || { echo "FAIL: gnome-keyring is not installed" >&2; exit 1; }
   command -v dbus-run-session >/dev/null || { echo "FAIL: dbus-run-session is not installed" >&2; exit 1; }
+  command -v chromium >/dev/null || { echo "FAIL: chromium is not installed" >&2; exit 1; }
 fi
 
 # --- Self-check of this script ----------------------------------------------------

@@ -63,7 +63,8 @@ type MiddlewareConfig struct {
 	// away. Zero: 30 seconds.
 	RenewTimeout time.Duration
 	// Logger receives one line per refused or failed request (never a
-	// token). Nil: slog.Default().
+	// token): debug for a bad session token, warn for a 429, error for a
+	// storage or Shopify failure. Nil: slog.Default().
 	Logger *slog.Logger
 }
 
@@ -350,7 +351,17 @@ func (m *middleware) failed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// log reports a refused request: at debug level for a bad or missing
+// session token (App Bridge just fetches a new one), warn for a 429,
+// error for a storage or Shopify failure.
 func (m *middleware) log(r *http.Request, status int, err error) {
-	m.cfg.Logger.WarnContext(r.Context(), "shopify: embedded app request refused",
+	level := slog.LevelError
+	switch status {
+	case http.StatusUnauthorized, http.StatusFound:
+		level = slog.LevelDebug
+	case http.StatusTooManyRequests:
+		level = slog.LevelWarn
+	}
+	m.cfg.Logger.Log(r.Context(), level, "shopify: embedded app request refused",
 		"method", r.Method, "path", r.URL.Path, "status", status, "error", err.Error())
 }

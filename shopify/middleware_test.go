@@ -426,3 +426,34 @@ func nonExpiringSession(f *providertest.Shopify, shop string) *client.Session {
 	return &client.Session{ID: shopify.OfflineSessionID(shop), Provider: "shopify", Subject: shop,
 		AccessToken: f.IssueOfflineToken(shop), TokenType: "Bearer", IssuedAt: fixedNow.Add(-365 * 24 * time.Hour)}
 }
+
+func TestMiddlewareBouncePage(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopify.MiddlewareConfig{AppBridgeURL: "https://cdn.example/app-bridge.js?x=<1>"}, appOption{})
+	page := func(reload string) (*http.Response, string) {
+		resp, err := noRedirects.Get(a.srv.URL + shopify.DefaultBouncePath + "?shop=" + testShop + "&" + shopify.ReloadParam + "=" + url.QueryEscape(reload))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := page("/app?shop=" + testShop)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	assert.Contains(t, body, `<meta name="shopify-api-key" content="`+testAPIKey+`">`)
+	assert.Contains(t, body, `src="https://cdn.example/app-bridge.js?x=&lt;1&gt;"`, "attributes are escaped")
+	assert.Contains(t, body, "target.origin !== location.origin", "the page checks the origin too")
+	resp, _ = page(a.srv.URL + "/app")
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "an absolute URL of this host")
+	for _, foreign := range []string{"", "https://evil.com/app", "//evil.com/app", "/\\evil.com", "javascript:alert(1)",
+		"https://user@" + strings.TrimPrefix(a.srv.URL, "http://") + "/app", "/app\n", "app"} {
+		resp, _ := page(foreign)
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, foreign)
+	}
+	resp, err := http.Post(a.srv.URL+shopify.DefaultBouncePath, "text/plain", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Zero(t, a.handled.Load())
+}
