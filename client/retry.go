@@ -23,7 +23,7 @@ import (
 // on it: the connection was never made, or the provider answered 429 or 503
 // (it refused the request). Idempotent requests (GET, HEAD) and grant
 // requests the provider declares replay-safe (ReplaySafe) are also
-// retried after 500, 502, 504, a connection failure after sending and the
+// retried after 500, 502, 504, 408, a connection failure after sending and the
 // HTTP client's own timeout.
 //
 // No request follows a redirect (see noRedirects): a 3xx comes back as an
@@ -84,7 +84,7 @@ func shouldRetry(ctx context.Context, resp *http.Response, err error, idempotent
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusRequestTimeout:
 		if !idempotent {
 			return false
 		}

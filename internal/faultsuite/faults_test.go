@@ -27,8 +27,13 @@ import (
 type faultCase struct {
 	name string
 	// endpoint, if set, replaces the provider: "dead" (connection
-	// refused) or "reset" (a listener that resets every connection).
-	endpoint string
+	// refused), "reset" (a listener that resets every connection),
+	// "redirect" (a server answering status with a Location on the fake:
+	// following it would hand the grant to the fake) or "raw" (a server
+	// answering every request with rawAnswer's bytes).
+	endpoint  string
+	status    int
+	rawAnswer func(e *env, body, auth string) string
 	// faults are queued on the fake; body, if set, builds one Raw answer
 	// from the provider's successful answer.
 	faults []providertest.Fault
@@ -62,8 +67,12 @@ func replayed(fc faultCase) faultCase {
 	if fc.kind != client.ErrTransient || !fc.maybeConsumed {
 		return fc
 	}
-	if fc.endpoint == "reset" {
+	switch fc.endpoint {
+	case "reset":
 		fc.attempts, fc.conns = 3, 3
+		return fc
+	case "raw": // it answers every attempt the same way
+		fc.attempts = 3
 		return fc
 	}
 	fc.kind, fc.maybeConsumed = nil, false
@@ -98,9 +107,38 @@ func expiresAbout(d time.Duration) func(t *testing.T, e *env, s *client.Session,
 
 func httpDate(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
 
+// echoed is a malformed answer quoting the request (body and
+// Authorization header) and fresh sentinel tokens, as a broken server or
+// proxy might: net/http would quote it in its error.
+func echoed(format string) func(e *env, body, auth string) string {
+	return func(e *env, body, auth string) string {
+		at := e.secrets.add("at-SENTINEL-malformed-" + e.provider + "-5c2d")
+		rt := e.secrets.add("rt-SENTINEL-malformed-" + e.provider + "-6e3f")
+		return fmt.Sprintf(format, body+auth+at+rt)
+	}
+}
+
+func redirectCase(status int) faultCase {
+	return faultCase{name: fmt.Sprintf("Redirect%d", status), endpoint: "redirect", status: status,
+		kind: client.ErrBadResponse, maybeConsumed: true, served: 0, attempts: 1}
+}
+
 func faultCases() []faultCase {
 	ok := expiresAbout(time.Hour)
 	return []faultCase{
+		redirectCase(301), redirectCase(302), redirectCase(303), redirectCase(307), redirectCase(308),
+		{name: "408", faults: []providertest.Fault{providertest.Raw(408, "application/json", `{"error":"request_timeout"}`)},
+			kind: client.ErrTransient, maybeConsumed: true, served: 1},
+		{name: "SwitchingProtocols", endpoint: "raw", rawAnswer: func(*env, string, string) string {
+			return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+		}, kind: client.ErrBadResponse, maybeConsumed: true, served: 0, attempts: 1},
+		{name: "MalformedStatusLine", endpoint: "raw", rawAnswer: echoed("HTTP/1.1_%s\r\n\r\n"),
+			kind: client.ErrTransient, maybeConsumed: true, served: 0, attempts: 1},
+		{name: "MalformedStatusCode", endpoint: "raw", rawAnswer: echoed("HTTP/1.1 2%s OK\r\n\r\n"),
+			kind: client.ErrTransient, maybeConsumed: true, served: 0, attempts: 1},
+		{name: "MalformedHeaderLine", endpoint: "raw", rawAnswer: echoed("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX Echo %s\r\n\r\n"),
+			kind: client.ErrTransient, maybeConsumed: true, served: 0, attempts: 1},
+
 		{name: "ConnectionRefused", endpoint: "dead", kind: client.ErrTransient, served: 0, attempts: 3},
 		{name: "ResetBeforeRequestRead", endpoint: "reset", kind: client.ErrTransient, maybeConsumed: true, served: 0, attempts: 1},
 		{name: "ResetBeforeHandling", faults: []providertest.Fault{providertest.ResetBeforeHandling()}, kind: client.ErrTransient, maybeConsumed: true, served: 1},
@@ -195,14 +233,29 @@ func TestFaults(t *testing.T) {
 func runFault(t *testing.T, provider, flow string, fc faultCase) {
 	base := ""
 	var resetConns *atomic.Int64
+	var setTarget func(string)
+	var setEnv func(*env)
 	switch fc.endpoint {
 	case "dead":
 		base = deadURL(t)
 	case "reset":
 		u, n := resetURL(t)
 		base, resetConns = u, n
+	case "redirect":
+		base, setTarget = redirectingURL(t, fc.status)
+	case "raw":
+		// The answer needs the env (its secrets), made just below.
+		var ep atomic.Pointer[env]
+		base = rawServer(t, func(body, auth string) string { return fc.rawAnswer(ep.Load(), body, auth) })
+		setEnv = func(e *env) { ep.Store(e) }
 	}
 	e := newEnv(t, provider, base)
+	if setTarget != nil {
+		setTarget(e.fakeURL)
+	}
+	if setEnv != nil {
+		setEnv(e)
+	}
 	if flow == "refresh" && provider == "shopify" {
 		fc = replayed(fc)
 	}

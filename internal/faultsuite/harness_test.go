@@ -1,11 +1,17 @@
 package faultsuite
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -39,6 +45,9 @@ var providerNames = []string{"generic", "shopify", "finch", "passport"}
 // env is one provider's fake and a client for it, instrumented.
 type env struct {
 	provider string
+	// fakeURL is the fake's base URL (the client under test may send
+	// elsewhere).
+	fakeURL string
 	// c is the client under test; its endpoint may be overridden (a dead
 	// port, a listener that resets). live talks to the fake.
 	c, live  *client.Client
@@ -73,8 +82,15 @@ type env struct {
 // for the client under test.
 func newEnv(t *testing.T, provider, base string) *env {
 	t.Helper()
+	return newEnvWithSecret(t, provider, base, sentinelClientSecret)
+}
+
+// newEnvWithSecret is newEnv with another client secret (the fake's and
+// the clients').
+func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
+	t.Helper()
 	e := &env{provider: provider, logs: &syncBuffer{}, secrets: &secretSet{}}
-	e.secrets.add(sentinelClientSecret)
+	e.secrets.add(secret)
 	hc := &http.Client{Transport: countingTransport{n: &e.attempts, base: http.DefaultTransport.(*http.Transport).Clone()}, Timeout: clientTimeout}
 	opts := []client.Option{
 		client.WithHTTPClient(hc),
@@ -91,14 +107,15 @@ func newEnv(t *testing.T, provider, base string) *env {
 	ctx := context.Background()
 	switch provider {
 	case "generic":
-		g := providertest.NewGeneric(providertest.WithClientCredentials(sentinelClientID, sentinelClientSecret))
+		g := providertest.NewGeneric(providertest.WithClientCredentials(sentinelClientID, secret))
 		t.Cleanup(g.Close)
 		mk := func(u string) *client.Client {
 			c, err := client.New(client.Config{Provider: providers.Generic(u), ClientID: sentinelClientID,
-				ClientSecret: sentinelClientSecret, RedirectURL: redirectURL}, opts...)
+				ClientSecret: secret, RedirectURL: redirectURL}, opts...)
 			require.NoError(t, err)
 			return c
 		}
+		e.fakeURL = g.URL
 		e.c, e.live = mk(pick(g.URL)), mk(g.URL)
 		e.fail = g.Fail
 		e.served = func() int { return g.Stats().Requests }
@@ -112,14 +129,15 @@ func newEnv(t *testing.T, provider, base string) *env {
 			return e.secrets.session(s)
 		}
 	case "shopify":
-		f := providertest.NewShopify(providertest.WithShopifyCredentials(sentinelClientID, sentinelClientSecret))
+		f := providertest.NewShopify(providertest.WithShopifyCredentials(sentinelClientID, secret))
 		t.Cleanup(f.Close)
 		mk := func(u string) *shopify.Client {
-			c, err := shopify.New(shopify.Config{APIKey: sentinelClientID, APISecret: sentinelClientSecret,
+			c, err := shopify.New(shopify.Config{APIKey: sentinelClientID, APISecret: secret,
 				Scopes: []string{"read_products"}, InsecureShopBaseURL: u}, opts...)
 			require.NoError(t, err)
 			return c
 		}
+		e.fakeURL = f.URL
 		live := mk(f.URL)
 		e.shop = mk(pick(f.URL))
 		e.c, e.live = e.shop.TokenClient(), live.TokenClient()
@@ -144,14 +162,15 @@ func newEnv(t *testing.T, provider, base string) *env {
 			return e.secrets.session(s)
 		}
 	case "finch":
-		f := providertest.NewFinch(providertest.WithFinchCredentials(sentinelClientID, sentinelClientSecret))
+		f := providertest.NewFinch(providertest.WithFinchCredentials(sentinelClientID, secret))
 		t.Cleanup(f.Close)
 		mk := func(u string) *finch.Client {
 			c, err := finch.New(finch.Config{BaseURL: u, ClientID: sentinelClientID,
-				ClientSecret: sentinelClientSecret, RedirectURL: redirectURL}, opts...)
+				ClientSecret: secret, RedirectURL: redirectURL}, opts...)
 			require.NoError(t, err)
 			return c
 		}
+		e.fakeURL = f.URL
 		e.finch = mk(pick(f.URL))
 		e.c, e.live = e.finch.TokenClient(), mk(f.URL).TokenClient()
 		e.fail = f.Fail
@@ -165,15 +184,16 @@ func newEnv(t *testing.T, provider, base string) *env {
 			return e.secrets.session(s)
 		}
 	case "passport":
-		p := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, sentinelClientSecret))
+		p := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, secret))
 		t.Cleanup(p.Close)
 		mk := func(u string) *passport.Client {
 			c, err := passport.New(passport.Config{BaseURL: u, Issuer: p.URL,
-				ClientID: sentinelClientID, ClientSecret: sentinelClientSecret, RedirectURL: redirectURL,
+				ClientID: sentinelClientID, ClientSecret: secret, RedirectURL: redirectURL,
 				Scopes: []string{"openid", "email"}}, opts...)
 			require.NoError(t, err)
 			return c
 		}
+		e.fakeURL = p.URL
 		e.passport = mk(pick(p.URL))
 		e.c, e.live = e.passport.TokenClient(), mk(p.URL).TokenClient()
 		e.fail = p.Fail
@@ -276,6 +296,53 @@ func resetURL(t *testing.T) (string, *atomic.Int64) {
 	return "http://" + l.Addr().String(), &accepted
 }
 
+// rawServer is an http:// loopback URL whose listener reads one request
+// per connection and answers with the bytes answer makes of its body and
+// Authorization header (malformed answers net/http would never write),
+// then closes the connection.
+func rawServer(t *testing.T, answer func(body, auth string) string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				b, _ := io.ReadAll(req.Body)
+				_, _ = io.WriteString(conn, answer(string(b), req.Header.Get("Authorization")))
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// redirectingURL is an http:// loopback URL whose server answers every
+// request with status and a Location on target (set later, once the fake
+// it points at exists) plus the request's path: following it would hand
+// the grant to the fake.
+func redirectingURL(t *testing.T, status int) (string, func(target string)) {
+	t.Helper()
+	var target atomic.Value
+	target.Store("")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Location", target.Load().(string)+r.URL.Path)
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func(u string) { target.Store(u) }
+}
+
 // syncBuffer is a bytes.Buffer safe for a logger used by many goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -334,13 +401,17 @@ func (s *secretSet) list() []string {
 	return out
 }
 
-// requireNoSecret fails if text holds any secret of set, or a JWT part of
-// one (an id_token's payload alone is a leak too).
+// requireNoSecret fails if text holds any secret of set, in any form a
+// server may echo it (raw, form- or percent-encoded, JSON-escaped, base64
+// in either alphabet, padded or not), or a JWT part of one (an id_token's
+// payload alone is a leak too).
 func requireNoSecret(t *testing.T, set *secretSet, what, text string) {
 	t.Helper()
 	for _, sec := range set.list() {
-		if strings.Contains(text, sec) {
-			t.Fatalf("%s holds a secret (%.12s…):\n%s", what, sec, text)
+		for _, f := range echoForms(sec) {
+			if strings.Contains(text, f) {
+				t.Fatalf("%s holds a secret (%.12s…) as %q:\n%s", what, sec, f, text)
+			}
 		}
 		if parts := strings.Split(sec, "."); len(parts) == 3 {
 			for _, p := range parts[:2] {
@@ -350,4 +421,16 @@ func requireNoSecret(t *testing.T, set *secretSet, what, text string) {
 			}
 		}
 	}
+}
+
+// echoForms are the forms of sec the scans look for. They are written
+// here, apart from the library's scrubber, so that a scrubber missing one
+// fails.
+func echoForms(sec string) []string {
+	j, _ := json.Marshal(sec)
+	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), string(j[1 : len(j)-1])}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		forms = append(forms, enc.EncodeToString([]byte(sec)))
+	}
+	return forms
 }

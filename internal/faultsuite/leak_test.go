@@ -2,13 +2,17 @@ package faultsuite
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,10 +34,10 @@ type scan struct {
 	texts []string
 }
 
-// vals records %v, %+v, %#v and %s of each value.
+// vals records %v, %+v, %#v, %s and %q of each value.
 func (s *scan) vals(what string, vs ...any) {
 	for i, v := range vs {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 			s.texts = append(s.texts, fmt.Sprintf("%s[%d] %s: "+verb, what, i, verb, v))
 		}
 	}
@@ -342,4 +346,204 @@ func leakPassport(t *testing.T, s *scan) {
 	bad.AccessToken = e.secrets.add("SENTINEL-passport-dead-access-c3d4")
 	_, err = e.passport.Userinfo(ctx, bad)
 	s.err("userinfo with a dead token", err)
+}
+
+// Secrets with every character the encodings change ("+", "/", "=", a
+// space, "%", "&"), so an echo in each form differs from the raw value;
+// their first 10 bytes differ too, so a clipped prefix is found.
+const (
+	echoClientSecret = "cs+Echo/Secret=9f %&ab-cdef"
+	echoCode         = "cd+Echo/Code=7e %&gh-ijkl"
+	echoRefresh      = "rt+Echo/Refresh=5d %&mn-opqr"
+	echoAccess       = "at+Echo/Access=4c %&st-uvwx"
+	echoNewAccess    = "na+Echo/NewAccess=3b-yz12"
+	echoNewRefresh   = "nr+Echo/NewRefresh=2a-3456"
+)
+
+// echoRequest is what an echoing server received.
+type echoRequest struct {
+	body, auth string
+	values     []string // every parameter value, and the Basic credentials
+}
+
+func parseEcho(body, auth string) echoRequest {
+	r := echoRequest{body: body, auth: auth}
+	var obj map[string]any
+	if json.Unmarshal([]byte(body), &obj) == nil {
+		for _, v := range obj {
+			if sv, ok := v.(string); ok {
+				r.values = append(r.values, sv)
+			}
+		}
+	} else if q, err := url.ParseQuery(body); err == nil {
+		for _, vs := range q {
+			r.values = append(r.values, vs...)
+		}
+	}
+	if u, p, ok := (&http.Request{Header: http.Header{"Authorization": {auth}}}).BasicAuth(); ok {
+		r.values = append(r.values, u, p)
+	}
+	sort.Strings(r.values)
+	return r
+}
+
+// errorBody is a 400 answer in provider's own error shape, carrying desc.
+func errorBody(provider, desc string) string {
+	var m map[string]any
+	switch provider {
+	case "finch":
+		m = map[string]any{"code": 400, "name": "invalid_request_error", "message": desc}
+	case "passport":
+		m = map[string]any{"code": "BAD_REQUEST", "message": desc, "name": "RollupError"}
+	default:
+		m = map[string]any{"error": "invalid_request", "error_description": desc}
+	}
+	return mustJSON(m)
+}
+
+func httpAnswer(status int, body string) string {
+	return fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		status, http.StatusText(status), len(body), body)
+}
+
+// encodedEcho is a 400 whose description holds every value the request
+// carried in the forms enc makes of it.
+func encodedEcho(enc ...func(string) string) func(provider string, r echoRequest) string {
+	return func(provider string, r echoRequest) string {
+		var parts []string
+		for _, v := range r.values {
+			for _, f := range enc {
+				parts = append(parts, f(v))
+			}
+		}
+		return httpAnswer(400, errorBody(provider, "echo: "+strings.Join(parts, " | ")))
+	}
+}
+
+// straddling is a 400 whose description puts pick(r) across byte cut of
+// the description, 12 bytes before it (for Shopify, in its {"errors": …} shape, whose text
+// used to be cut at 200 bytes before scrubbing).
+func straddling(cut int, pick func(r echoRequest) string) func(provider string, r echoRequest) string {
+	return func(provider string, r echoRequest) string {
+		sec := pick(r)
+		if provider == "shopify" {
+			// The description is the re-encoded object: {"detail":" is 11 bytes.
+			d := strings.Repeat("x", cut-11-12) + sec + strings.Repeat("y", 600)
+			return httpAnswer(400, mustJSON(map[string]any{"errors": map[string]any{"detail": d}}))
+		}
+		d := strings.Repeat("x", cut-12) + sec + strings.Repeat("y", 600)
+		return httpAnswer(400, errorBody(provider, d))
+	}
+}
+
+// grantOf is the single-use grant the request carried.
+func grantOf(r echoRequest) string {
+	for _, v := range r.values {
+		if v == echoCode || v == echoRefresh || strings.Count(v, ".") == 2 {
+			return v
+		}
+	}
+	return echoCode
+}
+
+func b64(enc *base64.Encoding) func(string) string {
+	return func(s string) string { return enc.EncodeToString([]byte(s)) }
+}
+
+// TestLeakEchoes sends every grant of every provider to a server that
+// echoes what it received — in a malformed status or header line, form-,
+// percent-, JSON- or base64-encoded, straddling a length cut, or beside
+// the new tokens of a 2xx answer — and fails if the client secret, the
+// code, the refresh token, the session token, the old or the new tokens
+// reach an error, its printed forms or the logs, in any form.
+func TestLeakEchoes(t *testing.T) {
+	t.Parallel()
+	answers := []struct {
+		name   string
+		answer func(provider string, r echoRequest) string
+	}{
+		{"malformed status line", func(_ string, r echoRequest) string {
+			return "HTTP/1.1_" + r.body + r.auth + echoNewAccess + "\r\n\r\n"
+		}},
+		{"malformed status code", func(_ string, r echoRequest) string {
+			return "HTTP/1.1 2" + url.QueryEscape(r.body+r.auth+echoNewAccess) + " OK\r\n\r\n"
+		}},
+		{"malformed header line", func(_ string, r echoRequest) string {
+			return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX Echo " + r.body + " " + r.auth + " " + echoNewAccess + "\r\n\r\n"
+		}},
+		{"header line without colon", func(_ string, r echoRequest) string {
+			return "HTTP/1.1 200 OK\r\nX-Echo-" + url.QueryEscape(r.body+r.auth+echoNewAccess) + "\r\n\r\n"
+		}},
+		{"raw echo of the body", func(provider string, r echoRequest) string {
+			return httpAnswer(400, errorBody(provider, "got "+r.body+" auth "+r.auth))
+		}},
+		{"form-encoded echo", encodedEcho(url.QueryEscape)},
+		{"percent-encoded echo", encodedEcho(url.PathEscape, func(s string) string { return strings.ToLower(url.PathEscape(s)) })},
+		{"base64 echo", encodedEcho(b64(base64.StdEncoding), b64(base64.RawStdEncoding), b64(base64.URLEncoding), b64(base64.RawURLEncoding))},
+		{"client secret across byte 200", straddling(200, func(echoRequest) string { return echoClientSecret })},
+		{"grant across byte 200", straddling(200, grantOf)},
+		{"client secret across byte 512", straddling(512, func(echoRequest) string { return echoClientSecret })},
+		{"grant across byte 512", straddling(512, grantOf)},
+		{"2xx echoing its own tokens", func(_ string, r echoRequest) string {
+			return httpAnswer(200, mustJSON(map[string]any{"access_token": echoNewAccess, "refresh_token": echoNewRefresh,
+				"token_type": "bearer", "error": "server_error",
+				"error_description": "issued " + echoNewAccess + " and " + echoNewRefresh + " for " + r.body}))
+		}},
+	}
+	type grant struct {
+		name string
+		run  func(ctx context.Context, e *env) error
+	}
+	grantsOf := func(e *env) []grant {
+		gs := []grant{{"code", func(ctx context.Context, e *env) error { _, err := e.exchange(ctx, echoCode); return err }}}
+		if e.refreshable {
+			gs = append(gs, grant{"refresh", func(ctx context.Context, e *env) error {
+				old := &client.Session{ID: "echo", Provider: e.provider, AccessToken: echoAccess, RefreshToken: echoRefresh,
+					Expiry: time.Now().Add(-time.Second)}
+				if e.provider == "shopify" {
+					old.Subject = sentinelShop
+				}
+				_, err := e.c.Refresh(ctx, old)
+				return err
+			}})
+		}
+		if e.tokenExchange != nil {
+			gs = append(gs, grant{"session token", func(ctx context.Context, e *env) error {
+				_, err := e.tokenExchange(ctx, e.sessionToken())
+				return err
+			}})
+		}
+		return gs
+	}
+	for _, p := range providerNames {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			for _, a := range answers {
+				t.Run(a.name, func(t *testing.T) {
+					t.Parallel()
+					var ep atomic.Pointer[env]
+					base := rawServer(t, func(body, auth string) string { return a.answer(ep.Load().provider, parseEcho(body, auth)) })
+					e := newEnvWithSecret(t, p, base, echoClientSecret)
+					ep.Store(e)
+					for _, sec := range []string{echoCode, echoRefresh, echoAccess, echoNewAccess, echoNewRefresh} {
+						e.secrets.add(sec)
+					}
+					for _, g := range grantsOf(e) {
+						s := &scan{t: t, e: e}
+						err := g.run(context.Background(), e)
+						var ce *client.Error
+						require.ErrorAs(t, err, &ce, g.name)
+						s.err(g.name, err)
+						s.check()
+						// A clipped prefix: the first 10 bytes of every secret.
+						for _, text := range s.texts {
+							for _, sec := range e.secrets.list() {
+								require.NotContains(t, text, sec[:min(len(sec), 10)], "%s: a prefix of a secret", g.name)
+							}
+						}
+					}
+				})
+			}
+		})
+	}
 }
