@@ -2,25 +2,17 @@ package client
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
 // Errors the callback handler reports (wrapped in a *CallbackError, so
-// errors.Is finds them).
+// errors.Is finds them). A refused state matches ErrInvalidState.
 var (
-	// ErrInvalidState means the callback's state was missing, unknown,
-	// expired or already used: the request did not come from an
-	// authorization this application started (CSRF, a replayed link, a
-	// double submit).
-	ErrInvalidState = errors.New("oauthx: invalid or expired state")
 	// ErrMissingCode means the callback carried neither a code nor an error.
 	ErrMissingCode = errors.New("oauthx: callback has no authorization code")
 	// ErrAuthorizationFailed means the provider redirected back with an
@@ -29,150 +21,55 @@ var (
 	// ErrSaveFailed means the code was exchanged but the Save function
 	// failed: the tokens were not stored.
 	ErrSaveFailed = errors.New("oauthx: could not save the session")
+	// ErrNoSessionID means the code was exchanged but the handler could
+	// not tell which user the session belongs to (see CallbackConfig.ID):
+	// nothing was saved, rather than one user's session overwriting
+	// another's under a shared ID.
+	ErrNoSessionID = errors.New("oauthx: cannot tell which user the session belongs to")
 )
-
-// AuthState is what an application remembers between sending the user to
-// the provider and the provider sending them back: the state value, and
-// what the code exchange and the redirect after it need.
-type AuthState struct {
-	// State is the unguessable value sent in the authorize URL.
-	State string
-	// Verifier is the PKCE code verifier whose challenge went into the
-	// authorize URL, or "" when PKCE was not used.
-	Verifier string
-	// RedirectURL, when set, is sent as redirect_uri with the exchange
-	// (it must equal the one in the authorize URL).
-	RedirectURL string
-	// ReturnTo is a local path ("/settings") to send the user to after a
-	// successful callback. Anything that is not a local path is ignored
-	// (no open redirects).
-	ReturnTo string
-	// Expires is when the state stops being accepted.
-	Expires time.Time
-}
-
-// StateStore keeps the AuthStates of authorizations in flight.
-type StateStore interface {
-	// Take returns the AuthState saved for state and forgets it: a state
-	// is good for one callback. It returns an error matching
-	// ErrInvalidState when state is unknown, expired or already taken.
-	// Implementations must compare state in constant time.
-	Take(ctx context.Context, state string) (*AuthState, error)
-}
-
-// DefaultStateLifetime is how long a MemoryStates state is accepted.
-const DefaultStateLifetime = 10 * time.Minute
-
-// maxPendingStates bounds a MemoryStates, so that starting authorizations
-// in a loop cannot exhaust memory.
-const maxPendingStates = 100_000
-
-// MemoryStates is an in-process StateStore. It suits a single replica;
-// several replicas need a shared store (or a signed cookie) behind the
-// same interface. The zero value is not usable: call NewMemoryStates.
-type MemoryStates struct {
-	lifetime time.Duration
-	now      func() time.Time
-
-	mu      sync.Mutex
-	pending map[[32]byte]*AuthState // keyed by SHA-256(state)
-}
-
-// NewMemoryStates returns an empty store whose states live lifetime (0:
-// DefaultStateLifetime). now is its clock (nil: time.Now).
-func NewMemoryStates(lifetime time.Duration, now func() time.Time) *MemoryStates {
-	if lifetime <= 0 {
-		lifetime = DefaultStateLifetime
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryStates{lifetime: lifetime, now: now, pending: map[[32]byte]*AuthState{}}
-}
-
-// Begin starts an authorization: it makes a fresh random state (and a PKCE
-// verifier when pkce is true), remembers them with returnTo, and returns
-// them. Put st.State (and client.WithPKCE(st.Verifier)) into the authorize
-// URL.
-func (m *MemoryStates) Begin(returnTo string, pkce bool) (*AuthState, error) {
-	st := &AuthState{State: GenerateVerifier(), ReturnTo: returnTo}
-	if pkce {
-		st.Verifier = GenerateVerifier()
-	}
-	if err := m.Put(st); err != nil {
-		return nil, err
-	}
-	return st, nil
-}
-
-// Put remembers st until st.Expires (zero: now plus the store's lifetime).
-// An empty or short state (under 16 bytes) is refused: it could be guessed.
-func (m *MemoryStates) Put(st *AuthState) error {
-	if st == nil || len(st.State) < 16 {
-		return errors.New("oauthx: MemoryStates.Put: state must be at least 16 random bytes")
-	}
-	cp := *st
-	now := m.now()
-	if cp.Expires.IsZero() {
-		cp.Expires = now.Add(m.lifetime)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) >= maxPendingStates {
-		for k, v := range m.pending {
-			if !now.Before(v.Expires) {
-				delete(m.pending, k)
-			}
-		}
-		if len(m.pending) >= maxPendingStates {
-			return errors.New("oauthx: too many authorizations in flight")
-		}
-	}
-	m.pending[sha256.Sum256([]byte(cp.State))] = &cp
-	return nil
-}
-
-// Take implements StateStore. The lookup is by a hash of state and the
-// final comparison constant-time, so response timing says nothing about
-// how much of a guessed state was right.
-func (m *MemoryStates) Take(_ context.Context, state string) (*AuthState, error) {
-	if state == "" {
-		return nil, ErrInvalidState
-	}
-	key := sha256.Sum256([]byte(state))
-	m.mu.Lock()
-	st, ok := m.pending[key]
-	if ok {
-		delete(m.pending, key)
-	}
-	m.mu.Unlock()
-	if !ok || subtle.ConstantTimeCompare([]byte(st.State), []byte(state)) != 1 {
-		return nil, ErrInvalidState
-	}
-	if !m.now().Before(st.Expires) {
-		return nil, ErrInvalidState
-	}
-	return st, nil
-}
-
-// Len reports how many authorizations are in flight (expired ones
-// included until they are swept).
-func (m *MemoryStates) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.pending)
-}
 
 // CallbackConfig configures a CallbackHandler.
 type CallbackConfig struct {
 	// Client exchanges the code. Required.
 	Client *Client
-	// States checks and consumes the state. Required.
+	// State binds each login to the browser that began it (see
+	// BrowserState): NewBrowserState(BrowserStateConfig{Key: key}) for
+	// the signed default. Required unless States is set.
+	State *BrowserState
+	// States, when State is nil, keeps the logins server side: the handler
+	// uses NewBrowserState(BrowserStateConfig{Store: States}), so States
+	// must be a StateKeeper (MemoryStates is). Logins must still be begun
+	// in the browser, with Begin or LoginHandler.
+	//
+	// Deprecated: set State (with BrowserStateConfig.Store for a
+	// server-side store).
 	States StateStore
 	// Save stores the new Session before the user is redirected. Required.
 	// A failure answers 500 and the Session is lost (the code is spent):
 	// make it reliable.
 	Save func(ctx context.Context, s *Session) error
+
+	// VerifyIDToken, if set, verifies the id_token of every session that
+	// has one (signature, issuer, audience, expiry) and returns its sub
+	// claim, which names the session ("<provider>:<sub>") and becomes its
+	// Subject. A failure answers 500 and nothing is saved. For Passport:
+	// a passport.Verifier's Verify, returning the token's Subject.
+	VerifyIDToken func(ctx context.Context, rawIDToken string) (subject string, err error)
+	// ID, if set, names the session of the user who just signed in (it
+	// becomes Session.ID, after VerifyIDToken has run): e.g. the
+	// application's own user id taken from ctx (the request's context
+	// values are kept), or the provider's user id from its userinfo or
+	// introspection endpoint. An error or an empty ID answers 500 and
+	// nothing is saved.
+	//
+	// Without ID or a verified id_token, the session is named after the
+	// user the provider adapter read from the token answer (Subject:
+	// Passport's sub, Finch's connection id; not a tenant set with
+	// WithTenant), and with none of these the handler saves nothing and
+	// answers 500 (ErrNoSessionID): a generic session knows no user, and
+	// saving it under its default ID ("generic") would overwrite the
+	// previous user's.
+	ID func(ctx context.Context, s *Session) (string, error)
 
 	// SuccessURL is where the user is sent after a successful callback
 	// when the AuthState has no ReturnTo (default "/").
@@ -180,51 +77,144 @@ type CallbackConfig struct {
 	// OnSuccess, if set, answers the request instead of the redirect, after
 	// Save succeeded.
 	OnSuccess func(w http.ResponseWriter, r *http.Request, s *Session)
-	// OnError, if set, answers failed callbacks instead of the plain-text
-	// page. err is a *CallbackError; its Reason is safe to show.
+	// OnError, if set, answers failed callbacks (and logins LoginHandler
+	// could not begin) instead of the plain-text page. err is a
+	// *CallbackError; its Reason is safe to show.
 	OnError func(w http.ResponseWriter, r *http.Request, err *CallbackError)
-	// ExchangeOptions are added to every code exchange.
+	// ExchangeOptions are added to every code exchange. WithSessionID is
+	// refused here (it would name every user's session alike): use ID.
 	ExchangeOptions []ExchangeOption
-	// Timeout bounds the exchange and Save together (default 30s). They
-	// run detached from the request's cancellation: a browser that goes
-	// away must not make a spent code's tokens disappear unsaved.
+	// Timeout bounds the exchange, the ID lookup and Save together
+	// (default 30s). They run detached from the request's cancellation: a
+	// browser that goes away must not make a spent code's tokens disappear
+	// unsaved.
 	Timeout time.Duration
 	// Logger, if set, logs failures at warn level (never a token or code).
 	Logger *slog.Logger
 }
 
 // CallbackHandler is the redirect endpoint of an authorization code flow
-// (GET /callback?code=…&state=…): it checks and consumes the state, reads
-// a provider error from the query, exchanges the code (with the PKCE
-// verifier the state carried), saves the Session, and redirects.
+// (GET /callback?code=…&state=…), and the start of it (Begin,
+// LoginHandler). The callback checks the state against the browser's login
+// cookie (and clears it), reads a provider error from the query, exchanges
+// the code (with the PKCE verifier the login carried), names the session
+// after its user, saves it, and redirects.
 //
 // Every answer carries Cache-Control: no-store and Referrer-Policy:
 // no-referrer (the URL holds a code). Error pages name the problem and
 // never contain the code, a token or a secret.
 type CallbackHandler struct {
-	cfg CallbackConfig
+	cfg   CallbackConfig
+	state *BrowserState
+	// tenant is true when ExchangeOptions name a tenant: Subject then
+	// echoes it and says nothing about the user.
+	tenant bool
 }
 
-// NewCallbackHandler checks cfg and returns the handler.
+// NewCallbackHandler checks cfg and returns the handler. A bad cfg is an
+// error matching ErrInvalidRequest.
 func NewCallbackHandler(cfg CallbackConfig) (*CallbackHandler, error) {
+	bad := func(msg string) (*CallbackHandler, error) {
+		return nil, &Error{Kind: ErrInvalidRequest, Description: "CallbackConfig: " + msg}
+	}
+	var probe TokenRequest
+	for _, o := range cfg.ExchangeOptions {
+		if o != nil {
+			o(&probe)
+		}
+	}
 	switch {
 	case cfg.Client == nil:
-		return nil, errors.New("oauthx: CallbackConfig.Client is required")
-	case cfg.States == nil:
-		return nil, errors.New("oauthx: CallbackConfig.States is required")
+		return bad("Client is required")
+	case cfg.State == nil && cfg.States == nil:
+		return bad("State is required (client.NewBrowserState)")
+	case cfg.State != nil && cfg.States != nil:
+		return bad("set State or States, not both")
 	case cfg.Save == nil:
-		return nil, errors.New("oauthx: CallbackConfig.Save is required")
+		return bad("Save is required")
 	case cfg.Timeout < 0:
-		return nil, errors.New("oauthx: CallbackConfig.Timeout is negative")
+		return bad("Timeout is negative")
+	case probe.SessionID != "":
+		return bad("ExchangeOptions name every session alike (WithSessionID); use ID")
 	}
-	if cfg.SuccessURL == "" {
-		cfg.SuccessURL = "/"
+	h := &CallbackHandler{cfg: cfg, state: cfg.State, tenant: probe.Tenant != ""}
+	if h.state == nil {
+		keeper, ok := cfg.States.(StateKeeper)
+		if !ok {
+			return bad("States must be a StateKeeper (with Save) so logins can be bound to the browser")
+		}
+		var err error
+		if h.state, err = NewBrowserState(BrowserStateConfig{Store: keeper}); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 30 * time.Second
+	if h.cfg.SuccessURL == "" {
+		h.cfg.SuccessURL = "/"
 	}
-	cfg.ExchangeOptions = append([]ExchangeOption(nil), cfg.ExchangeOptions...)
-	return &CallbackHandler{cfg: cfg}, nil
+	if h.cfg.Timeout == 0 {
+		h.cfg.Timeout = 30 * time.Second
+	}
+	h.cfg.ExchangeOptions = nil
+	for _, o := range cfg.ExchangeOptions {
+		if o != nil {
+			h.cfg.ExchangeOptions = append(h.cfg.ExchangeOptions, o)
+		}
+	}
+	return h, nil
+}
+
+// Begin starts a sign-in in r's browser: it makes a state (and a PKCE
+// verifier when pkce is true) bound to the login cookie it sets on w, and
+// returns them with returnTo. Put st.State (and, with PKCE,
+// client.WithPKCE(st.Verifier)) in the authorize URL and redirect; the
+// callback accepts that state only from this browser, once. Use it when
+// the authorize URL is built by a provider package (finch.ConnectURLFor,
+// passport.AuthCodeURL); LoginHandler does all of it for
+// Client.AuthCodeURL.
+func (h *CallbackHandler) Begin(w http.ResponseWriter, r *http.Request, returnTo string, pkce bool) (*AuthState, error) {
+	st := AuthState{ReturnTo: returnTo}
+	if pkce {
+		st.Verifier = GenerateVerifier()
+	}
+	state, err := h.state.Begin(w, r, st)
+	if err != nil {
+		return nil, err
+	}
+	st.State = state
+	return &st, nil
+}
+
+// LoginHandler returns the handler of the page that starts the sign-in
+// (GET or POST /login): it begins a login with PKCE in the browser and
+// redirects (302) to Client.AuthCodeURL with the state, the S256 challenge
+// and opts. A return_to query parameter that is a local path becomes the
+// login's ReturnTo. Other methods answer 405; a login that cannot begin
+// answers 500 (both through OnError).
+func (h *CallbackHandler) LoginHandler(opts ...AuthURLOption) http.Handler {
+	opts = append([]AuthURLOption(nil), opts...)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			// A HEAD (a prefetcher) must not replace a login in flight.
+			w.Header().Set("Allow", "GET, POST")
+			h.fail(w, r, &CallbackError{StatusCode: http.StatusMethodNotAllowed, Reason: "method not allowed"})
+			return
+		}
+		returnTo := r.URL.Query().Get("return_to")
+		if !isLocalPath(returnTo) {
+			returnTo = ""
+		}
+		st, err := h.Begin(w, r, returnTo, true)
+		var u string
+		if err == nil {
+			u, err = h.cfg.Client.AuthCodeURL(st.State, append([]AuthURLOption{WithPKCE(st.Verifier)}, opts...)...)
+		}
+		if err != nil {
+			h.fail(w, r, &CallbackError{StatusCode: http.StatusInternalServerError, Reason: "the sign-in could not be started", Err: err})
+			return
+		}
+		http.Redirect(w, r, u, http.StatusFound)
+	})
 }
 
 // CallbackError is a failed callback: the status answered, a reason safe
@@ -237,9 +227,10 @@ type CallbackError struct {
 	// ProviderError is the error code the provider put in the query
 	// (access_denied, …), if any.
 	ProviderError string
-	// Err is the cause: ErrInvalidState, ErrMissingCode,
-	// ErrAuthorizationFailed, the exchange's *Error, or the Save error
-	// joined with ErrSaveFailed.
+	// Err is the cause: a refused state (ErrInvalidState), ErrMissingCode,
+	// ErrAuthorizationFailed, the exchange's *Error, ErrNoSessionID
+	// (joined with the ID or VerifyIDToken error, if any), or the Save
+	// error joined with ErrSaveFailed.
 	Err error
 }
 
@@ -268,10 +259,11 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 
-	// The state is checked first, even when the provider reports an
-	// error: an error or a code that this application did not ask for is
-	// not acted on.
-	st, err := h.cfg.States.Take(r.Context(), q.Get("state"))
+	// The state is checked (against this browser's login cookie, which is
+	// cleared whatever happens) first, even when the provider reports an
+	// error: an error or a code that this browser did not ask for is not
+	// acted on.
+	st, err := h.state.Verify(w, r, q.Get("state"))
 	if err != nil {
 		status := http.StatusBadRequest
 		if !errors.Is(err, ErrInvalidState) {
@@ -308,6 +300,10 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s, err := h.cfg.Client.ExchangeCode(ctx, code, opts...)
 	if err != nil {
 		h.fail(w, r, exchangeFailure(err))
+		return
+	}
+	if ce := h.nameSession(ctx, s); ce != nil {
+		h.fail(w, r, ce)
 		return
 	}
 	if err := h.cfg.Save(ctx, s); err != nil {
@@ -388,13 +384,8 @@ func safeCode(s string) string {
 // Browsers drop tabs and newlines from URLs, so "/\t/host" would become
 // "//host": a backslash or a control character anywhere disqualifies p.
 func isLocalPath(p string) bool {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') || hasControl(p) {
 		return false
-	}
-	for _, c := range p {
-		if c < 0x20 || c == 0x7f {
-			return false
-		}
 	}
 	u, err := url.Parse(p)
 	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil

@@ -15,10 +15,11 @@ import (
 	"github.com/oauthx/oauthx/providertest"
 )
 
-// FuzzCallbackQuery sends any query string (with or without a state this
-// application issued) to the callback handler: it must never panic, never
-// exchange a code without consuming a valid state, exchange at most once,
-// redirect only after a save, and never echo the query into the page.
+// FuzzCallbackQuery sends any query string (with or without the state and
+// login cookie of a login this browser began) to the callback handler: it
+// must never panic, never exchange a code without the browser's own
+// state, exchange at most once, redirect only after a save, always clear
+// the login cookie, and never echo the query into the page.
 func FuzzCallbackQuery(f *testing.F) {
 	f.Add("code=abc", true)
 	f.Add("code=abc&state=forged", false)
@@ -30,35 +31,44 @@ func FuzzCallbackQuery(f *testing.F) {
 	fake := providertest.NewGeneric()
 	f.Cleanup(fake.Close)
 	c, err := client.New(client.Config{Provider: providers.Generic(fake.URL), ClientID: fake.ClientID,
-		ClientSecret: fake.ClientSecret, RedirectURL: callbackRedirect},
+		ClientSecret: fake.ClientSecret, RedirectURL: "http://127.0.0.1:9999/callback"},
 		client.WithRetryWait(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		f.Fatal(err)
 	}
-	states := client.NewMemoryStates(0, nil)
+	bs, err := client.NewBrowserState(client.BrowserStateConfig{Key: testStateKey})
+	if err != nil {
+		f.Fatal(err)
+	}
 	var saves atomic.Int64
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c, States: states,
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c, State: bs,
+		ID:   func(context.Context, *client.Session) (string, error) { return "fuzz", nil },
 		Save: func(context.Context, *client.Session) error { saves.Add(1); return nil }})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, query string, withState bool) {
+		req := httptest.NewRequest(http.MethodGet, "/callback", nil)
+		begun := ""
 		if withState {
-			st, err := states.Begin("/back", false)
+			rec := httptest.NewRecorder()
+			st, err := h.Begin(rec, httptest.NewRequest(http.MethodGet, "/login", nil), "/back", false)
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, ck := range rec.Result().Cookies() {
+				req.AddCookie(ck)
+			}
+			begun = st.State
 			query = "state=" + st.State + "&" + query
 		}
-		statesBefore, reqsBefore, savesBefore := states.Len(), fake.Stats().Requests, saves.Load()
-		req := httptest.NewRequest(http.MethodGet, "/callback", nil)
 		req.URL.RawQuery = query
+		reqsBefore, savesBefore := fake.Stats().Requests, saves.Load()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		consumed := statesBefore - states.Len()
 		reqs := fake.Stats().Requests - reqsBefore
-		if consumed == 0 && reqs != 0 {
-			t.Fatalf("exchanged a code without a valid state: %q", query)
+		if reqs != 0 && (begun == "" || req.URL.Query().Get("state") != begun) {
+			t.Fatalf("exchanged a code without the browser's state: %q", query)
 		}
 		if reqs > 1 {
 			t.Fatalf("sent the code %d times", reqs)
@@ -68,6 +78,13 @@ func FuzzCallbackQuery(f *testing.F) {
 		}
 		if rec.Code < 300 || rec.Code == http.StatusSeeOther && saves.Load() == savesBefore {
 			t.Fatalf("status %d for %q", rec.Code, query)
+		}
+		cleared := false
+		for _, ck := range rec.Result().Cookies() {
+			cleared = cleared || strings.HasSuffix(ck.Name, client.DefaultStateCookie) && ck.MaxAge < 0
+		}
+		if !cleared {
+			t.Fatalf("login cookie not cleared for %q", query)
 		}
 		// The page may name the provider's error code (filtered to
 		// [A-Za-z0-9._-], 64 bytes), nothing else of the query.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -624,13 +625,14 @@ func TestConnectURL(t *testing.T) {
 	}
 }
 
-// The whole redirect flow: Connect URL → (fake) Connect → /callback with
-// code and state → exchange → save → redirect.
+// The whole redirect flow in a browser: /connect (login cookie) → (fake)
+// Connect → /callback with code and state → exchange → save → redirect.
 func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := providertest.NewFinch()
 	t.Cleanup(fake.Close)
-	states := client.NewMemoryStates(0, nil)
+	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: []byte("finch-test-state-key-0123456789ab")})
+	require.NoError(t, err)
 	var saved []*client.Session
 	var mu sync.Mutex
 
@@ -640,7 +642,7 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	c, err := finch.New(finch.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
 		RedirectURL: app.URL + "/callback", BaseURL: fake.URL, ConnectURL: fake.ConnectURL})
 	require.NoError(t, err)
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), States: states, SuccessURL: "/connected",
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), State: state, SuccessURL: "/connected",
 		Save: func(_ context.Context, s *client.Session) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -650,14 +652,19 @@ func TestConnectAndCallbackEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	mux.Handle("/callback", h)
 	mux.HandleFunc("/connected", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "connected") })
+	mux.HandleFunc("/connect", func(w http.ResponseWriter, r *http.Request) {
+		st, err := h.Begin(w, r, "", false) // Finch Connect takes no PKCE
+		require.NoError(t, err)
+		connect, err := c.ConnectURL(finch.ConnectParams{
+			Products: []string{"company", "directory"}, State: st.State, Sandbox: finch.SandboxFinch})
+		require.NoError(t, err)
+		http.Redirect(w, r, connect, http.StatusFound)
+	})
 
-	st, err := states.Begin("", false)
+	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	connect, err := c.ConnectURL(finch.ConnectParams{
-		Products: []string{"company", "directory"}, State: st.State, Sandbox: finch.SandboxFinch})
-	require.NoError(t, err)
-
-	resp, err := http.Get(connect) // follows Connect → /callback → /connected
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(app.URL + "/connect") // follows /connect → Connect → /callback → /connected
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -530,13 +531,15 @@ func TestAuthCodeURL(t *testing.T) {
 	require.Error(t, err)
 }
 
-// The whole login: authorize URL with PKCE and nonce → (fake) Passport →
-// /callback → exchange → verify the id_token → refresh.
+// The whole login in a browser: /login (login cookie) → authorize URL with
+// PKCE and nonce → (fake) Passport → /callback → exchange → verify the
+// id_token → refresh.
 func TestLoginEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := providertest.NewPassport()
 	t.Cleanup(fake.Close)
-	states := client.NewMemoryStates(0, nil)
+	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: []byte("passport-test-state-key-01234567")})
+	require.NoError(t, err)
 	mux := http.NewServeMux()
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
@@ -548,7 +551,7 @@ func TestLoginEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 
 	saved := make(chan *client.Session, 1)
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), States: states,
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: c.TokenClient(), State: state,
 		Save: func(_ context.Context, s *client.Session) error { saved <- s; return nil },
 		OnSuccess: func(w http.ResponseWriter, r *http.Request, s *client.Session) {
 			if _, err := v.VerifySession(r.Context(), s); err != nil {
@@ -559,14 +562,19 @@ func TestLoginEndToEnd(t *testing.T) {
 		}})
 	require.NoError(t, err)
 	mux.Handle("/callback", h)
-
-	st, err := states.Begin("", true)
-	require.NoError(t, err)
 	nonce := client.GenerateVerifier()
-	login, err := c.AuthCodeURL(passport.AuthParams{State: st.State, Verifier: st.Verifier, Nonce: nonce,
-		Scopes: []string{"email"}})
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		st, err := h.Begin(w, r, "", true)
+		require.NoError(t, err)
+		login, err := c.AuthCodeURL(passport.AuthParams{State: st.State, Verifier: st.Verifier, Nonce: nonce,
+			Scopes: []string{"email"}})
+		require.NoError(t, err)
+		http.Redirect(w, r, login, http.StatusFound)
+	})
+
+	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	resp, err := http.Get(login)
+	resp, err := (&http.Client{Jar: jar}).Get(app.URL + "/login")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"slices"
@@ -118,20 +119,24 @@ func (d *demo) login(provider, name, baseURL, clientID, secret string) (*client.
 		errc <- cmdLogin(sub, []string{provider, "--name", name, "--timeout", "30s"})
 		_ = pw.Close()
 	}()
-	var authURL string
+	var loginURL string // the loopback /login page, which sends the browser on
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, baseURL+"/") {
-			authURL = l
+		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "http://127.0.0.1:") && strings.HasSuffix(l, "/login") {
+			loginURL = l
 			break
 		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if authURL == "" {
-		return nil, fmt.Errorf("login printed no authorize URL: %v", <-errc)
+	if loginURL == "" {
+		return nil, fmt.Errorf("login printed no URL to open: %v", <-errc)
 	}
-	hc := &http.Client{Timeout: 10 * time.Second} // follows the redirect to the loopback server
-	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, authURL, nil)
+	jar, err := cookiejar.New(nil) // the login cookie binds the state to this browser
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second} // follows /login → provider → loopback callback
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, loginURL, nil)
 	if err != nil {
 		return nil, err
 	}

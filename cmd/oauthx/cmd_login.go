@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"html"
@@ -17,8 +18,10 @@ import (
 
 // cmdLogin runs an authorization code flow through the user's browser with
 // a loopback redirect (RFC 8252 §7.3): a server on 127.0.0.1 and a random
-// port takes the redirect, checks the single-use state, exchanges the code
-// (with the PKCE verifier for generic and Passport) and saves the session.
+// port serves /login, which binds a single-use state to the browser with a
+// cookie and redirects to the provider, and takes the redirect back: it
+// checks the state against the cookie, exchanges the code (with the PKCE
+// verifier for generic and Passport) and saves the session.
 func cmdLogin(c *cli, args []string) error {
 	fs := c.flagSet("login", "<generic|finch|passport> [flags]")
 	name := fs.String("name", "", "session name (default: the provider)")
@@ -99,21 +102,28 @@ func cmdLogin(c *cli, args []string) error {
 		}
 	}
 
-	states := client.NewMemoryStates(*timeout, nil)
-	as, err := states.Begin("", prov != provFinch) // Finch Connect takes no PKCE
+	// The URL to open is this server's /login: it sets the login cookie
+	// that binds the state to the browser, then redirects to the provider.
+	// The state is signed with a key that lives as long as this process.
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: key, Lifetime: *timeout})
 	if err != nil {
 		return err
 	}
-	var u string
-	switch prov {
-	case provGeneric:
-		u, err = cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
-	case provFinch:
-		u, err = cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
-	case provPassport:
-		u, err = cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
+	authorize := func(as *client.AuthState) (string, error) {
+		switch prov {
+		case provFinch:
+			return cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
+		case provPassport:
+			return cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
+		default:
+			return cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
+		}
 	}
-	if err != nil {
+	pkce := prov != provFinch // Finch Connect takes no PKCE
+	// The flags are checked now, not when the browser arrives.
+	if _, err := authorize(&client.AuthState{State: client.GenerateVerifier(), Verifier: client.GenerateVerifier()}); err != nil {
 		return usagef("%v", err)
 	}
 
@@ -130,7 +140,9 @@ func cmdLogin(c *cli, args []string) error {
 	}
 	h, err := client.NewCallbackHandler(client.CallbackConfig{
 		Client: cl.tokens,
-		States: states,
+		State:  state,
+		// One user, one session: the name the user gave (--name).
+		ID: func(context.Context, *client.Session) (string, error) { return *name, nil },
 		Save: func(ctx context.Context, s *client.Session) error {
 			if verifier != nil {
 				if _, err := verifier.VerifySession(ctx, s); err != nil {
@@ -159,6 +171,19 @@ func cmdLogin(c *cli, args []string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /callback", h)
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		as, err := h.Begin(w, r, "", pkce)
+		var u string
+		if err == nil {
+			u, err = authorize(as)
+		}
+		if err != nil {
+			page(w, http.StatusInternalServerError, "Login failed", "could not start the login")
+			finish(result{err: err})
+			return
+		}
+		http.Redirect(w, r, u, http.StatusFound)
+	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
@@ -167,7 +192,8 @@ func cmdLogin(c *cli, args []string) error {
 		_ = srv.Shutdown(sctx)
 	}()
 
-	fmt.Fprintf(c.stderr, "Open this URL in your browser to log in to %s:\n\n  %s\n\nWaiting for the redirect to %s …\n", prov, u, redirect)
+	login := "http://" + ln.Addr().String() + "/login"
+	fmt.Fprintf(c.stderr, "Open this URL in your browser to log in to %s:\n\n  %s\n\nWaiting for the redirect to %s …\n", prov, login, redirect)
 	select {
 	case r := <-done:
 		if r.err != nil {

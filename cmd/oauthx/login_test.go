@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,7 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// authorizeURL waits for the line of stderr that holds the authorize URL.
+// authorizeURL waits for the line of stderr that starts with prefix: the
+// URL to open.
 func authorizeURL(t *testing.T, lines <-chan string, prefix string) *url.URL {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
@@ -31,11 +33,39 @@ func authorizeURL(t *testing.T, lines <-chan string, prefix string) *url.URL {
 	}
 }
 
-// browser plays the browser: GET u and follow redirects (to the CLI's
-// loopback server); returns the final status and page.
+// browser plays a browser without cookies: GET u and follow redirects
+// (to the CLI's loopback server); returns the final status and page.
 func browser(t *testing.T, u string) (int, string) {
 	t.Helper()
-	hc := &http.Client{Timeout: 20 * time.Second}
+	return browserWith(t, &http.Client{Timeout: 20 * time.Second}, u)
+}
+
+// newBrowser is a browser with a cookie jar.
+func newBrowser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second}
+}
+
+// startLogin opens the CLI's /login page in hc, which sets the login
+// cookie, and returns the provider URL it redirects to.
+func startLogin(t *testing.T, hc *http.Client, login *url.URL) *url.URL {
+	t.Helper()
+	noFollow := *hc
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Get(login.String())
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	u, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	return u
+}
+
+// browserWith is browser with hc (and its cookies).
+func browserWith(t *testing.T, hc *http.Client, u string) (int, string) {
+	t.Helper()
 	resp, err := hc.Get(u)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -65,7 +95,11 @@ func TestLoginLoopback(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t).set(envClientSecret, tc.secret)
 			lines, wait := e.start("login", tc.provider, "--base-url", tc.base, "--client-id", tc.id, "--timeout", "60s")
-			u := authorizeURL(t, lines, tc.base+tc.authPath)
+			login := authorizeURL(t, lines, "http://127.0.0.1:")
+			assert.Equal(t, "/login", login.Path)
+			hc := newBrowser(t)
+			u := startLogin(t, hc, login)
+			assert.True(t, strings.HasPrefix(u.String(), tc.base+tc.authPath), u.String())
 			q := u.Query()
 			redirect, err := url.Parse(q.Get("redirect_uri"))
 			require.NoError(t, err)
@@ -78,11 +112,19 @@ func TestLoginLoopback(t *testing.T) {
 				assert.Equal(t, "S256", q.Get("code_challenge_method"))
 			}
 
-			// A forged callback (wrong state) is refused and the login goes on.
-			status, body := browser(t, redirect.String()+"?code=forged&state=forged-state-0123456789")
+			// A forged callback (wrong state), and the real one opened in
+			// another browser (no login cookie), are refused and the
+			// login goes on.
+			status, body := browserWith(t, hc, redirect.String()+"?code=forged&state=forged-state-0123456789")
 			assert.Equal(t, http.StatusBadRequest, status, body)
-
+			hc = newBrowser(t)
+			u = startLogin(t, hc, login)
 			status, body = browser(t, u.String())
+			assert.Equal(t, http.StatusBadRequest, status, body)
+			hc = newBrowser(t)
+			u = startLogin(t, hc, login)
+
+			status, body = browserWith(t, hc, u.String())
 			require.Equal(t, http.StatusOK, status, body)
 			assert.Contains(t, body, "Logged in")
 
@@ -107,9 +149,10 @@ func TestLoginFailures(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t).set(envClientSecret, g.ClientSecret)
 		lines, wait := e.start("login", "generic", "--base-url", g.URL, "--client-id", g.ClientID, "--timeout", "60s")
-		u := authorizeURL(t, lines, g.URL)
+		hc := newBrowser(t)
+		u := startLogin(t, hc, authorizeURL(t, lines, "http://127.0.0.1:"))
 		redirect := u.Query().Get("redirect_uri")
-		status, _ := browser(t, redirect+"?error=access_denied&state="+url.QueryEscape(u.Query().Get("state")))
+		status, _ := browserWith(t, hc, redirect+"?error=access_denied&state="+url.QueryEscape(u.Query().Get("state")))
 		assert.Equal(t, http.StatusForbidden, status)
 		r := wait()
 		assert.Equal(t, exitFailure, r.code, r.stderr)

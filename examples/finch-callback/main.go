@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -94,16 +95,15 @@ const redisPrefix = "oauthx-example:finch:"
 
 type app struct {
 	c        *finch.Client
-	states   *client.MemoryStates
 	store    tokenstore.Store
-	callback http.Handler
+	callback *client.CallbackHandler
 	redirect string
 	products []string
 	sandbox  string
 	log      *slog.Logger
 }
 
-// newApp wires the client, the state store and the callback handler.
+// newApp wires the client, the login state and the callback handler.
 // With cfg.fake it starts a providertest.Finch and points everything at it.
 func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), error) {
 	cleanup := func() {}
@@ -119,7 +119,6 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 		return nil, nil, errors.New("set FINCH_CLIENT_ID and FINCH_CLIENT_SECRET, or use -fake")
 	}
 	a := &app{
-		states:   client.NewMemoryStates(0, nil),
 		store:    st,
 		redirect: strings.TrimRight(cfg.publicURL, "/") + "/callback",
 		products: strings.Split(cfg.products, ","),
@@ -133,9 +132,19 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	// The login state is signed with a key: nothing is kept per login. A
+	// random key per process means a restart drops the logins in flight;
+	// replicas need one shared secret key instead.
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: key})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	a.callback, err = client.NewCallbackHandler(client.CallbackConfig{
 		Client: a.c.TokenClient(),
-		States: a.states,
+		State:  state,
 		// The Session is stored before the user is redirected: a Finch
 		// code is single-use, so a token not saved now is lost.
 		Save:       st.Save,
@@ -190,11 +199,13 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	_ = homePage.Execute(w, rows)
 }
 
-// connect starts Finch Connect with a fresh single-use state.
+// connect starts Finch Connect with a fresh single-use state, bound to
+// this browser by the login cookie Begin sets (Finch Connect takes no
+// PKCE).
 func (a *app) connect(w http.ResponseWriter, r *http.Request) {
-	st, err := a.states.Begin("/", false)
+	st, err := a.callback.Begin(w, r, "/", false)
 	if err != nil {
-		http.Error(w, "too many sign-ins in flight", http.StatusServiceUnavailable)
+		http.Error(w, "could not start connecting", http.StatusInternalServerError)
 		return
 	}
 	u, err := a.c.ConnectURL(finch.ConnectParams{

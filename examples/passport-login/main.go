@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"html/template"
@@ -76,8 +77,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 type app struct {
 	c        *passport.Client
 	verifier *passport.Verifier
-	states   *client.MemoryStates
-	callback http.Handler
+	callback *client.CallbackHandler
 	log      *slog.Logger
 
 	mu       sync.Mutex
@@ -100,7 +100,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, func(), er
 	if cfg.clientID == "" || cfg.clientSecret == "" {
 		return fail(errors.New("set PASSPORT_CLIENT_ID and PASSPORT_CLIENT_SECRET, or use -fake"))
 	}
-	a := &app{states: client.NewMemoryStates(0, nil), log: log,
+	a := &app{log: log,
 		sessions: map[string]*client.Session{}, logins: map[string]string{}}
 	var err error
 	a.c, err = passport.New(passport.Config{
@@ -117,9 +117,18 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, func(), er
 	if a.verifier, err = a.c.NewVerifier(ctx); err != nil {
 		return fail(err)
 	}
+	// The login state is signed with a key: nothing is kept per login. A
+	// random key per process means a restart drops the logins in flight;
+	// replicas need one shared secret key instead.
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: key})
+	if err != nil {
+		return fail(err)
+	}
 	a.callback, err = client.NewCallbackHandler(client.CallbackConfig{
 		Client:    a.c.TokenClient(),
-		States:    a.states,
+		State:     state,
 		Save:      a.save,
 		OnSuccess: a.signedIn,
 		Logger:    log,
@@ -163,11 +172,12 @@ func (a *app) routes() http.Handler {
 	return mux
 }
 
-// login starts the authorize redirect with a single-use state and PKCE.
+// login starts the authorize redirect with a single-use state and PKCE,
+// bound to this browser by the login cookie Begin sets.
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	st, err := a.states.Begin("/", true)
+	st, err := a.callback.Begin(w, r, "/", true)
 	if err != nil {
-		http.Error(w, "too many sign-ins in flight", http.StatusServiceUnavailable)
+		http.Error(w, "could not start the sign-in", http.StatusInternalServerError)
 		return
 	}
 	u, err := a.c.AuthCodeURL(passport.AuthParams{State: st.State, Verifier: st.Verifier})

@@ -392,24 +392,52 @@ func TestFaultsCoverEveryProvider(t *testing.T) {
 	}
 }
 
-// runCallback sends the provider's redirect with code and a valid state to
+// callbackState is the signed login state of the suite's callback
+// handlers.
+func callbackState(t *testing.T) *client.BrowserState {
+	t.Helper()
+	bs, err := client.NewBrowserState(client.BrowserStateConfig{Key: []byte("faultsuite-callback-state-key-0123456789")})
+	require.NoError(t, err)
+	return bs
+}
+
+// callbackUser names every callback's session after the one signed-in
+// user of the suite's application.
+func callbackUser(_ context.Context, s *client.Session) (string, error) {
+	return s.Provider + ":faultsuite-user", nil
+}
+
+// beginLogin begins a login at h as the browser's GET /login on a
+// loopback host would, and returns its state and login cookie.
+func beginLogin(t *testing.T, h *client.CallbackHandler) (string, *http.Cookie) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	st, err := h.Begin(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/login", nil), "/home", false)
+	require.NoError(t, err)
+	cookies := rec.Result().Cookies()
+	require.Len(t, cookies, 1)
+	return st.State, cookies[0]
+}
+
+// runCallback sends the provider's redirect with code, a valid state and
+// the browser's login cookie to
 // a CallbackHandler saving into st, and returns the saved session or the
 // handler's error, after checking the status it answered.
 func runCallback(t *testing.T, e *env, st tokenstore.Store, code string, kind error) (*client.Session, error) {
 	t.Helper()
-	states := client.NewMemoryStates(0, nil)
 	var cbErr *client.CallbackError
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, States: states,
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, State: callbackState(t), ID: callbackUser,
 		Save: func(ctx context.Context, s *client.Session) error { return st.Save(ctx, s) },
 		OnError: func(w http.ResponseWriter, _ *http.Request, ce *client.CallbackError) {
 			cbErr = ce
 			http.Error(w, ce.Reason, ce.StatusCode)
 		}})
 	require.NoError(t, err)
-	as, err := states.Begin("/home", false)
-	require.NoError(t, err)
+	state, cookie := beginLogin(t, h)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/callback?state="+url.QueryEscape(as.State)+"&code="+url.QueryEscape(code), nil))
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/callback?state="+url.QueryEscape(state)+"&code="+url.QueryEscape(code), nil)
+	req.AddCookie(cookie)
+	h.ServeHTTP(rec, req)
 	if kind == nil {
 		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 		require.Equal(t, "/home", rec.Header().Get("Location"))

@@ -166,9 +166,8 @@ func leakCommon(t *testing.T, s *scan) {
 		return // Shopify's OAuth callback is shopify.VerifyCallback, scanned in leakShopify
 	}
 	// The generic callback handler, logging at debug.
-	states := client.NewMemoryStates(0, nil)
 	st := tokenstore.NewMemory()
-	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, States: states,
+	h, err := client.NewCallbackHandler(client.CallbackConfig{Client: e.c, State: callbackState(t), ID: callbackUser,
 		Save:   func(ctx context.Context, sess *client.Session) error { return st.Save(ctx, sess) },
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnError: func(w http.ResponseWriter, r *http.Request, ce *client.CallbackError) {
@@ -178,8 +177,11 @@ func leakCommon(t *testing.T, s *scan) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	get := func(q url.Values) {
-		resp, err := http.Get(srv.URL + "/callback?" + q.Encode())
+	get := func(q url.Values, cookie *http.Cookie) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/callback?"+q.Encode(), nil)
+		require.NoError(t, err)
+		req.AddCookie(cookie)
+		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		var b strings.Builder
@@ -188,20 +190,23 @@ func leakCommon(t *testing.T, s *scan) {
 		n, _ := resp.Body.Read(buf)
 		s.texts = append(s.texts, "callback page: "+b.String()+string(buf[:n]))
 	}
-	ok, err := states.Begin("/home", false)
-	require.NoError(t, err)
-	s.e.secrets.add(ok.State)
-	get(url.Values{"state": {ok.State}, "code": {e.code()}})
-	get(url.Values{"state": {e.secrets.add("SENTINEL-forged-state-0a9b")}, "code": {e.code()}})
-	bad, err := states.Begin("/home", false)
-	require.NoError(t, err)
-	s.e.secrets.add(bad.State)
-	get(url.Values{"state": {bad.State}, "code": {e.secrets.add("SENTINEL-bad-callback-code-3c1d")}})
+	login := func() (string, *http.Cookie) {
+		state, cookie := beginLogin(t, h)
+		s.e.secrets.add(state)
+		s.e.secrets.add(cookie.Value)
+		return state, cookie
+	}
+	state, cookie := login()
+	get(url.Values{"state": {state}, "code": {e.code()}}, cookie)
+	_, cookie = login()
+	get(url.Values{"state": {e.secrets.add("SENTINEL-forged-state-0a9b")}, "code": {e.code()}}, cookie)
+	state, cookie = login()
+	get(url.Values{"state": {state}, "code": {e.secrets.add("SENTINEL-bad-callback-code-3c1d")}}, cookie)
 	list, err := st.List(context.Background(), tokenstore.Filter{})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "the good callback saved its session")
 	s.session("callback session", list[0])
-	s.vals("memory store", st, states, h)
+	s.vals("memory store", st, h)
 }
 
 func leakGeneric(t *testing.T, s *scan) {
