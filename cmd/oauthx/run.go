@@ -52,6 +52,7 @@ func commands() []command {
 		{"login", "<generic|finch|passport>", "log in through the browser (loopback redirect, state, PKCE) and save the session", cmdLogin},
 		{"exchange", "<provider> --code CODE", "exchange an authorization code and save the session", cmdExchange},
 		{"shopify-exchange", "--shop SHOP --session-token JWT", "exchange a Shopify session token (offline/online, expiring or not)", cmdShopifyExchange},
+		{"shopify", "migrate [--dry-run] [--concurrency N]", "migrate every stored non-expiring Shopify offline session to an expiring one (Shopify rejects them from 2027-01-01)", cmdShopify},
 		{"refresh", "<name>", "refresh a stored session now", cmdRefresh},
 		{"token", "<name>", "print a valid access token (refreshed if needed) and nothing else", cmdToken},
 		{"list", "", "list stored sessions", cmdList},
