@@ -23,6 +23,10 @@
 //     [Client.VerifyCallback]) need an integer timestamp within 90 s
 //     (13.1 of the official library accepted a non-numeric one) and
 //     refuse repeated signature, shop, timestamp and hmac parameters.
+//   - The install's state ([Client.InstallHandlers]) is bound to the
+//     browser by an HttpOnly, SameSite=Lax cookie (the official library's
+//     state cookie lacks HttpOnly), single-use, and tied to the shop the
+//     install began for.
 //   - No error text contains a session token, access token, refresh token or
 //     the app secret.
 //   - Concurrent exchanges of one session token share one request, and the
