@@ -64,7 +64,9 @@ func (c *Client) AuthCodeURL(state string, opts ...AuthURLOption) (string, error
 	}
 	v.Set("state", state)
 	for _, o := range opts {
-		o(v)
+		if o != nil {
+			o(v)
+		}
 	}
 	u.RawQuery = v.Encode()
 	return u.String(), nil

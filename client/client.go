@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -38,14 +37,15 @@ type Client struct {
 	reads  *retryablehttp.Client // idempotent requests (GET, HEAD)
 }
 
-// New checks cfg and returns a Client. Options are applied in order; an
-// invalid option is an error, never silently ignored.
+// New checks cfg and returns a Client. Options are applied in order; a nil
+// one is skipped, and one given an invalid value is an *OptionError, never
+// silently ignored.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Provider == nil {
-		return nil, errors.New("oauthx: client.Config.Provider is required")
+		return nil, invalidOption("client.Config.Provider", "required")
 	}
 	if cfg.ClientID == "" {
-		return nil, errors.New("oauthx: client.Config.ClientID is required")
+		return nil, invalidOption("client.Config.ClientID", "required")
 	}
 	if v, ok := cfg.Provider.(Validator); ok {
 		if err := v.Validate(); err != nil {
@@ -55,7 +55,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt == nil {
-			return nil, errors.New("oauthx: nil client.Option")
+			continue
 		}
 		if err := opt(&o); err != nil {
 			return nil, err

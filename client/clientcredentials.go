@@ -17,11 +17,7 @@ func (c *Client) ClientCredentials(ctx context.Context, opts ...ExchangeOption) 
 	r := c.newRequest(GrantClientCredentials)
 	r.Scopes = append([]string(nil), c.cfg.Scopes...)
 	r.SessionID = c.cfg.Provider.Name() + ":client:" + c.cfg.ClientID
-	for _, o := range opts {
-		if o != nil {
-			o(r)
-		}
-	}
+	applyExchangeOptions(r, opts)
 	return c.clientCredentials(ctx, r)
 }
 
@@ -33,11 +29,7 @@ func (c *Client) renewClientCredentials(ctx context.Context, s *Session, opts ..
 	r.Scopes = append([]string(nil), s.Scopes...)
 	r.SessionID = s.ID
 	r.Tenant = s.Subject
-	for _, o := range opts {
-		if o != nil {
-			o(r)
-		}
-	}
+	applyExchangeOptions(r, opts)
 	ns, err := c.clientCredentials(ctx, r)
 	if err == nil && ns.Subject == "" {
 		ns.Subject = s.Subject

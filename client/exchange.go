@@ -10,6 +10,15 @@ import (
 // ExchangeOption adjusts one ExchangeCode or Refresh call.
 type ExchangeOption func(*TokenRequest)
 
+// applyExchangeOptions applies opts to r in order, skipping nil ones.
+func applyExchangeOptions(r *TokenRequest, opts []ExchangeOption) {
+	for _, o := range opts {
+		if o != nil {
+			o(r)
+		}
+	}
+}
+
 // WithRedirectURL sends redirect_uri with a code exchange, overriding
 // Config.RedirectURL. It must be the one the authorize request used.
 func WithRedirectURL(u string) ExchangeOption {
@@ -60,9 +69,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code string, opts ...Exchange
 	r := c.newRequest(GrantAuthorizationCode)
 	r.Code = code
 	r.RedirectURL = c.cfg.RedirectURL
-	for _, o := range opts {
-		o(r)
-	}
+	applyExchangeOptions(r, opts)
 	return c.Do(ctx, r)
 }
 
@@ -95,9 +102,7 @@ func (c *Client) Refresh(ctx context.Context, s *Session, opts ...ExchangeOption
 	r.Previous = s
 	r.Tenant = s.Subject
 	r.SessionID = s.ID
-	for _, o := range opts {
-		o(r)
-	}
+	applyExchangeOptions(r, opts)
 	return c.Do(ctx, r)
 }
 

@@ -216,7 +216,6 @@ func TestNewValidatesConfigAndOptions(t *testing.T) {
 		{"nil clock", client.Config{Provider: gen, ClientID: "id"}, []client.Option{client.WithClock(nil)}},
 		{"negative retries", client.Config{Provider: gen, ClientID: "id"}, []client.Option{client.WithRetryMax(-1)}},
 		{"bad retry wait", client.Config{Provider: gen, ClientID: "id"}, []client.Option{client.WithRetryWait(time.Second, time.Millisecond)}},
-		{"nil option", client.Config{Provider: gen, ClientID: "id"}, []client.Option{nil}},
 		{"plain http to a remote host", client.Config{Provider: providers.Generic("http://auth.example.com"), ClientID: "id"}, nil},
 		{"empty base URL", client.Config{Provider: providers.Generic(""), ClientID: "id"}, nil},
 		{"base URL with query", client.Config{Provider: providers.Generic("https://a.example.com?x=1"), ClientID: "id"}, nil},
@@ -227,10 +226,13 @@ func TestNewValidatesConfigAndOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := client.New(tt.cfg, tt.opts...)
-			require.Error(t, err)
+			require.ErrorIs(t, err, client.ErrInvalidRequest)
 			assert.Nil(t, c)
 		})
 	}
+	// A nil option is skipped.
+	_, err := client.New(client.Config{Provider: gen, ClientID: "id"}, nil, client.WithRetryMax(1), nil)
+	require.NoError(t, err)
 	for _, ok := range []string{"http://127.0.0.1:8080", "http://localhost", "http://[::1]:9", "https://auth.example.com/base/"} {
 		_, err := client.New(client.Config{Provider: providers.Generic(ok), ClientID: "id"})
 		assert.NoError(t, err, ok)

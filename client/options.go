@@ -8,9 +8,29 @@ import (
 	"time"
 )
 
-// Option configures a Client. Options validate their input: New returns
-// the first error.
+// Option configures a Client. A nil Option is skipped; an option given an
+// invalid value makes New return an *OptionError (see the package
+// documentation).
 type Option func(*options) error
+
+// OptionError is what a constructor returns for an option or
+// configuration field given an invalid value. It matches ErrInvalidRequest
+// with errors.Is.
+type OptionError struct {
+	// Option names what was wrong, e.g. "client.WithClock" or
+	// "finch.Config.BaseURL".
+	Option string
+	// Reason says why, e.g. "nil clock".
+	Reason string
+}
+
+// Error returns "oauthx: Option: Reason".
+func (e *OptionError) Error() string { return "oauthx: " + e.Option + ": " + e.Reason }
+
+// Is matches ErrInvalidRequest.
+func (e *OptionError) Is(target error) bool { return target == ErrInvalidRequest }
+
+func invalidOption(option, reason string) error { return &OptionError{Option: option, Reason: reason} }
 
 type options struct {
 	httpClient   *http.Client
@@ -49,7 +69,7 @@ func defaultOptions() options {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
-			return errors.New("oauthx: WithHTTPClient: nil *http.Client")
+			return invalidOption("client.WithHTTPClient", "nil *http.Client")
 		}
 		cp := *hc
 		o.httpClient = &cp
@@ -63,7 +83,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithRetryMax(n int) Option {
 	return func(o *options) error {
 		if n < 0 {
-			return errors.New("oauthx: WithRetryMax: negative retry count")
+			return invalidOption("client.WithRetryMax", "negative retry count")
 		}
 		o.retryMax = n
 		return nil
@@ -76,7 +96,7 @@ func WithRetryMax(n int) Option {
 func WithRetryWait(min, max time.Duration) Option {
 	return func(o *options) error {
 		if min <= 0 || max < min {
-			return errors.New("oauthx: WithRetryWait: need 0 < min <= max")
+			return invalidOption("client.WithRetryWait", "need 0 < min <= max")
 		}
 		o.retryWaitMin, o.retryWaitMax = min, max
 		return nil
@@ -90,7 +110,7 @@ func WithRetryWait(min, max time.Duration) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("oauthx: WithLogger: nil *slog.Logger")
+			return invalidOption("client.WithLogger", "nil *slog.Logger")
 		}
 		o.logger = l
 		return nil
@@ -102,7 +122,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("oauthx: WithClock: nil clock")
+			return invalidOption("client.WithClock", "nil clock")
 		}
 		o.now = now
 		return nil

@@ -125,20 +125,13 @@ func (c config) validate() error {
 		return err
 	}
 	if c.apiVersion == "" || strings.ContainsAny(c.apiVersion, "\r\n") {
-		return errors.New("finch: empty or malformed API version")
+		return &client.OptionError{Option: "finch API version", Reason: "empty or malformed"}
 	}
 	return nil
 }
 
 func checkURL(what, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || raw == "" {
-		return errors.New("finch: bad " + what)
-	}
-	if err := client.CheckEndpoint(u); err != nil {
-		return errors.New("finch: " + what + ": " + err.Error())
-	}
-	return nil
+	return providers.CheckURL("finch "+what, raw)
 }
 
 // encodeHook refuses what Finch's token endpoint does not take, rather

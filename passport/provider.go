@@ -53,6 +53,7 @@ type Option func(*config)
 type config struct {
 	baseURL string
 	issuer  string
+	err     error // an option given an invalid value
 }
 
 // WithBaseURL sets Passport's base URL (default DefaultBaseURL): the token
@@ -66,7 +67,14 @@ func WithBaseURL(u string) Option {
 // WithIssuer sets the OpenID Connect issuer when it differs from the base
 // URL. Discovery is at {issuer}/.well-known/openid-configuration, and
 // id_tokens must name exactly this issuer.
-func WithIssuer(u string) Option { return func(c *config) { c.issuer = u } }
+func WithIssuer(u string) Option {
+	return func(c *config) {
+		if u == "" {
+			c.err = &client.OptionError{Option: "passport.WithIssuer", Reason: "empty URL"}
+		}
+		c.issuer = u
+	}
+}
 
 // Provider returns the Passport adapter for client.New: POST {base}/token
 // with a form body (client_id, client_secret, grant_type, code or
@@ -120,16 +128,13 @@ func (c config) spec() providers.Spec {
 }
 
 func (c config) validate() error {
-	for _, u := range []struct{ what, raw string }{{"base URL", c.baseURL}, {"issuer", c.issuer}} {
-		parsed, err := url.Parse(u.raw)
-		if err != nil || u.raw == "" {
-			return errors.New("passport: bad " + u.what)
-		}
-		if err := client.CheckEndpoint(parsed); err != nil {
-			return errors.New("passport: " + u.what + ": " + err.Error())
-		}
+	if c.err != nil {
+		return c.err
 	}
-	return nil
+	if err := providers.CheckURL("passport base URL", c.baseURL); err != nil {
+		return err
+	}
+	return providers.CheckURL("passport issuer", c.issuer)
 }
 
 // encodeHook keeps the body to the fields Passport reads: no redirect_uri

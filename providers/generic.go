@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -68,16 +67,16 @@ type genericProvider struct {
 func (g *genericProvider) Validate() error {
 	if g.base == "" {
 		if g.spec.TokenURL == "" {
-			return errors.New("providers: Generic needs a base URL like https://auth.example.com, or WithTokenURL")
+			return &client.OptionError{Option: "providers.Generic", Reason: "needs a base URL like https://auth.example.com, or WithTokenURL"}
 		}
 		return g.Provider.Validate()
 	}
 	u, err := url.Parse(g.base)
 	if err != nil {
-		return errors.New("providers: Generic needs a base URL like https://auth.example.com")
+		return &client.OptionError{Option: "providers.Generic", Reason: "needs a base URL like https://auth.example.com"}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("providers: Generic base URL must not carry a query or fragment")
+		return &client.OptionError{Option: "providers.Generic", Reason: "base URL must not carry a query or fragment"}
 	}
 	return g.Provider.Validate()
 }

@@ -220,22 +220,18 @@ func (p *Provider) check() error {
 		return s.Err
 	}
 	if s.Name == "" {
-		return errors.New("providers: Spec.Name is required")
+		return &client.OptionError{Option: "providers.Spec.Name", Reason: "required"}
 	}
 	if s.TokenURLFunc == nil {
 		if s.TokenURL == "" {
-			return errors.New("providers: Spec.TokenURL or TokenURLFunc is required")
+			return &client.OptionError{Option: "providers.Spec.TokenURL", Reason: "it or TokenURLFunc is required"}
 		}
-		u, err := url.Parse(s.TokenURL)
-		if err != nil {
-			return errors.New("providers: bad TokenURL: " + err.Error())
-		}
-		if err := client.CheckEndpoint(u); err != nil {
+		if err := CheckURL("providers.Spec.TokenURL", s.TokenURL); err != nil {
 			return err
 		}
 	}
 	if s.DefaultLifetime < 0 {
-		return errors.New("providers: negative DefaultLifetime")
+		return &client.OptionError{Option: "providers.Spec.DefaultLifetime", Reason: "negative"}
 	}
 	return s.checkEndpoints()
 }

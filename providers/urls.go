@@ -1,9 +1,6 @@
 package providers
 
 import (
-	"errors"
-	"net/url"
-
 	"github.com/oauthx/oauthx/client"
 )
 
@@ -38,7 +35,7 @@ func WithDeviceAuthURL(u string) GenericOption {
 // form is checked with the others by checkEndpoints.
 func (s *Spec) requireURL(option, u string) {
 	if u == "" {
-		s.Err = errors.Join(s.Err, errors.New("providers: "+option+": empty URL"))
+		s.Err = errors.Join(s.Err, &client.OptionError{Option: "providers." + option, Reason: "empty URL"})
 	}
 }
 
@@ -54,11 +51,7 @@ func (s *Spec) checkEndpoints() error {
 		if e.u == "" {
 			continue
 		}
-		u, err := url.Parse(e.u)
-		if err != nil {
-			return errors.New("providers: bad " + e.name + ": " + err.Error())
-		}
-		if err := client.CheckEndpoint(u); err != nil {
+		if err := CheckURL("providers.Spec."+e.name, e.u); err != nil {
 			return err
 		}
 	}

@@ -431,7 +431,9 @@ func TestNewValidatesConfig(t *testing.T) {
 	_, err = shopify.New(shopify.Config{APIKey: "k", APISecret: "s", InsecureShopBaseURL: "ftp://127.0.0.1"})
 	assert.Error(t, err)
 	_, err = shopify.New(shopify.Config{APIKey: "k", APISecret: "s"}, nil)
-	assert.Error(t, err)
+	assert.NoError(t, err, "a nil option is skipped")
+	_, err = shopify.New(shopify.Config{APIKey: "k", APISecret: "s"}, client.WithClock(nil))
+	assert.ErrorIs(t, err, client.ErrInvalidRequest)
 
 	c, err := shopify.New(shopify.Config{APIKey: "k", APISecret: testAPISecret})
 	require.NoError(t, err)

@@ -81,7 +81,7 @@ type KeyringOption func(*Keyring) error
 func WithKeyringTimeout(d time.Duration) KeyringOption {
 	return func(k *Keyring) error {
 		if d <= 0 {
-			return errors.New("tokenstore: WithKeyringTimeout: need a positive timeout")
+			return invalidOption("WithKeyringTimeout", "need a positive timeout")
 		}
 		k.timeout = d
 		return nil
@@ -93,7 +93,7 @@ func WithKeyringTimeout(d time.Duration) KeyringOption {
 func WithLockDir(dir string) KeyringOption {
 	return func(k *Keyring) error {
 		if dir == "" {
-			return errors.New("tokenstore: WithLockDir: empty directory")
+			return invalidOption("WithLockDir", "empty directory")
 		}
 		k.lockDir = dir
 		return nil
@@ -110,7 +110,7 @@ func NewKeyring(service string, opts ...KeyringOption) (*Keyring, error) {
 	k := &Keyring{service: service, timeout: DefaultKeyringTimeout, kr: goKeyring{}}
 	for _, o := range opts {
 		if o == nil {
-			return nil, errors.New("tokenstore: nil KeyringOption")
+			continue
 		}
 		if err := o(k); err != nil {
 			return nil, err

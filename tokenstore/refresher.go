@@ -92,7 +92,7 @@ const (
 func WithFreshness(f Freshness) RefresherOption {
 	return func(c *refresherConfig) error {
 		if f == nil {
-			return invalidOption("WithFreshness: nil Freshness")
+			return invalidOption("WithFreshness", "nil Freshness")
 		}
 		c.fresh = f
 		return nil
@@ -104,7 +104,7 @@ func WithFreshness(f Freshness) RefresherOption {
 func WithRefresherClock(now func() time.Time) RefresherOption {
 	return func(c *refresherConfig) error {
 		if now == nil {
-			return invalidOption("WithRefresherClock: nil clock")
+			return invalidOption("WithRefresherClock", "nil clock")
 		}
 		c.now = now
 		return nil
@@ -117,7 +117,7 @@ func WithRefresherClock(now func() time.Time) RefresherOption {
 func WithRenewed(hook func(ctx context.Context, s *client.Session)) RefresherOption {
 	return func(c *refresherConfig) error {
 		if hook == nil {
-			return invalidOption("WithRenewed: nil hook")
+			return invalidOption("WithRenewed", "nil hook")
 		}
 		c.hook = hook
 		return nil
@@ -132,7 +132,7 @@ func WithRenewed(hook func(ctx context.Context, s *client.Session)) RefresherOpt
 func WithPollInterval(min, max time.Duration) RefresherOption {
 	return func(c *refresherConfig) error {
 		if min <= 0 || max < min {
-			return invalidOption("WithPollInterval: need 0 < min <= max")
+			return invalidOption("WithPollInterval", "need 0 < min <= max")
 		}
 		c.pollMin, c.pollMax = min, max
 		return nil
@@ -147,7 +147,7 @@ func WithPollInterval(min, max time.Duration) RefresherOption {
 func WithReplaySafe(n int) RefresherOption {
 	return func(c *refresherConfig) error {
 		if n < 0 {
-			return invalidOption("WithReplaySafe: negative count")
+			return invalidOption("WithReplaySafe", "negative count")
 		}
 		c.replays = n
 		return nil
@@ -158,10 +158,10 @@ func WithReplaySafe(n int) RefresherOption {
 // with renew. Both are required.
 func NewRefresher(st Store, renew Renewal, opts ...RefresherOption) (*Refresher, error) {
 	if st == nil {
-		return nil, invalidOption("NewRefresher: nil Store")
+		return nil, invalidOption("NewRefresher", "nil Store")
 	}
 	if renew == nil {
-		return nil, invalidOption("NewRefresher: nil Renewal")
+		return nil, invalidOption("NewRefresher", "nil Renewal")
 	}
 	cfg := refresherConfig{fresh: FreshFor(DefaultEarlyExpiry), now: time.Now, pollMin: DefaultPollMin, pollMax: DefaultPollMax}
 	for _, o := range opts {
@@ -482,9 +482,8 @@ func (v txView) Load(ctx context.Context, _ string) (*client.Session, error) {
 	return v.TxLease.Load(ctx)
 }
 
-func invalidOption(msg string) error { return &optionError{msg: msg} }
-
-type optionError struct{ msg string }
-
-func (e *optionError) Error() string        { return "tokenstore: " + e.msg }
-func (e *optionError) Is(target error) bool { return target == client.ErrInvalidRequest }
+// invalidOption is the error of a constructor or option given an invalid
+// value.
+func invalidOption(option, reason string) error {
+	return &client.OptionError{Option: "tokenstore." + option, Reason: reason}
+}

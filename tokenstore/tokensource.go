@@ -96,44 +96,69 @@ type tsConfig struct {
 	custom  bool // now was set by WithClock
 	hook    func(context.Context, *client.Session)
 	timeout time.Duration
+	errs    []error // options given invalid values
 }
 
-// TokenSourceOption configures NewTokenSource.
+// TokenSourceOption configures NewTokenSource. A nil one is skipped; one
+// given an invalid value makes every call of the TokenSource fail with a
+// *client.OptionError (NewTokenSource has no error result).
 type TokenSourceOption func(*tsConfig)
+
+func (c *tsConfig) invalid(option, reason string) {
+	c.errs = append(c.errs, invalidOption(option, reason))
+}
 
 // WithEarlyExpiry refreshes a session d before its Expiry (default
 // DefaultEarlyExpiry), so a token handed out is good for at least d.
-// Negative values count as zero. For tokens that live less than 2d (from
+// Negative is an invalid value. For tokens that live less than 2d (from
 // IssuedAt to Expiry) the margin is half their lifetime, so a short-lived
 // token is not refreshed on every call.
 func WithEarlyExpiry(d time.Duration) TokenSourceOption {
-	return func(c *tsConfig) { c.early = max(d, 0) }
+	return func(c *tsConfig) {
+		if d < 0 {
+			c.invalid("WithEarlyExpiry", "negative duration")
+			return
+		}
+		c.early = d
+	}
 }
 
 // WithClock sets the clock deciding when a session needs a refresh
-// (default time.Now). A nil clock is ignored.
+// (default time.Now). A nil clock is an invalid value.
 func WithClock(now func() time.Time) TokenSourceOption {
 	return func(c *tsConfig) {
-		if now != nil {
-			c.now, c.custom = now, true
+		if now == nil {
+			c.invalid("WithClock", "nil clock")
+			return
 		}
+		c.now, c.custom = now, true
 	}
 }
 
 // WithAfterRefresh calls hook after each refresh this TokenSource made
 // and saved, outside the store's lock, with a copy of the new session.
-// Refreshes made by other processes are not reported.
+// Refreshes made by other processes are not reported. A nil hook is an
+// invalid value.
 func WithAfterRefresh(hook func(ctx context.Context, s *client.Session)) TokenSourceOption {
-	return func(c *tsConfig) { c.hook = hook }
+	return func(c *tsConfig) {
+		if hook == nil {
+			c.invalid("WithAfterRefresh", "nil hook")
+			return
+		}
+		c.hook = hook
+	}
 }
 
 // WithRefreshTimeout bounds the slow path of Token, which has no context
 // (default DefaultRefreshTimeout). Session takes its bound from its ctx.
+// It must be positive.
 func WithRefreshTimeout(d time.Duration) TokenSourceOption {
 	return func(c *tsConfig) {
-		if d > 0 {
-			c.timeout = d
+		if d <= 0 {
+			c.invalid("WithRefreshTimeout", "need a positive duration")
+			return
 		}
+		c.timeout = d
 	}
 }
 
@@ -149,8 +174,12 @@ func NewTokenSource(st Store, c *client.Client, id string, opts ...TokenSourceOp
 		}
 	}
 	ts := &TokenSource{id: id, cfg: cfg, base: time.Now()}
+	if err := errors.Join(cfg.errs...); err != nil {
+		ts.initErr = err
+		return ts
+	}
 	if c == nil {
-		ts.initErr = invalidOption("NewTokenSource: nil *client.Client")
+		ts.initErr = invalidOption("NewTokenSource", "nil *client.Client")
 		return ts
 	}
 	ropts := []RefresherOption{

@@ -52,39 +52,58 @@ type Store struct {
 	prefix string
 	lease  time.Duration
 	poll   time.Duration
+	err    error // what New was given that is invalid
 }
 
 var _ tokenstore.Store = (*Store)(nil)
 
-// Option configures New.
-type Option func(*Store)
+// Option configures New. A nil Option is skipped; one given an invalid
+// value makes every call of the Store fail (see New).
+type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with
-// different prefixes do not see each other. An empty prefix is ignored.
+// different prefixes do not see each other. It must not be empty.
 func WithPrefix(p string) Option {
-	return func(s *Store) {
-		if p != "" {
-			s.prefix = p
+	return func(s *Store) error {
+		if p == "" {
+			return &client.OptionError{Option: "redisstore.WithPrefix", Reason: "empty prefix"}
 		}
+		s.prefix = p
+		return nil
 	}
 }
 
-// WithLockLease sets the lock lease (default DefaultLockLease). Values
-// under one second are raised to one second.
+// WithLockLease sets the lock lease (default DefaultLockLease). It must
+// be at least one second.
 func WithLockLease(d time.Duration) Option {
-	return func(s *Store) { s.lease = max(d, time.Second) }
+	return func(s *Store) error {
+		if d < time.Second {
+			return &client.OptionError{Option: "redisstore.WithLockLease", Reason: "a lease under one second"}
+		}
+		s.lease = d
+		return nil
+	}
 }
 
-// New returns a Store using rdb, which the caller owns and closes.
+// New returns a Store using rdb, which the caller owns and closes. A nil
+// rdb, or an option given an invalid value, makes every call of the Store
+// fail with a *client.OptionError (Err reports it at once).
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{rdb: rdb, prefix: DefaultPrefix, lease: DefaultLockLease, poll: 5 * time.Millisecond}
+	if rdb == nil {
+		s.err = &client.OptionError{Option: "redisstore.New", Reason: "nil redis client"}
+	}
 	for _, o := range opts {
-		if o != nil {
-			o(s)
+		if o == nil || s.err != nil {
+			continue
 		}
+		s.err = o(s)
 	}
 	return s
 }
+
+// Err reports what New was given that is invalid, nil when nothing was.
+func (s *Store) Err() error { return s.err }
 
 // Keys use a hash tag, so that on a cluster every key of one store lives
 // in one slot and the MULTI in Save works.
@@ -98,6 +117,9 @@ type meta struct {
 
 // Load implements tokenstore.Store.
 func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
 	}
@@ -114,6 +136,9 @@ func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
 // Save implements tokenstore.Store: the value and the List entry are
 // written in one MULTI/EXEC.
 func (s *Store) Save(ctx context.Context, sess *client.Session) error {
+	if s.err != nil {
+		return s.err
+	}
 	v, err := tokenstore.Encode(sess)
 	if err != nil {
 		return err
@@ -169,6 +194,9 @@ return 1`)
 // compares the stored tokens with old's and writes the value and its
 // List entry (on a cluster too: every key of the store is in one slot).
 func (s *Store) CompareAndSave(ctx context.Context, old, sess *client.Session) error {
+	if s.err != nil {
+		return s.err
+	}
 	if err := tokenstore.CheckCompareAndSave(old, sess); err != nil {
 		return err
 	}
@@ -186,6 +214,9 @@ func (s *Store) CompareAndSave(ctx context.Context, old, sess *client.Session) e
 // CompareAndDelete implements tokenstore.Store with the script of
 // CompareAndSave.
 func (s *Store) CompareAndDelete(ctx context.Context, old *client.Session) error {
+	if s.err != nil {
+		return s.err
+	}
 	if err := tokenstore.CheckCompareAndDelete(old); err != nil {
 		return err
 	}
@@ -209,6 +240,9 @@ func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, val
 
 // Delete implements tokenstore.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
+	if s.err != nil {
+		return s.err
+	}
 	if err := tokenstore.CheckID(id); err != nil {
 		return err
 	}
@@ -227,6 +261,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // matching sessions. A value that cannot be decoded is reported in a
 // *tokenstore.ListError beside the others.
 func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	all, err := s.rdb.HGetAll(ctx, s.metaKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list: %w", err)
@@ -282,6 +319,9 @@ return 0`)
 // Lock implements tokenstore.Store: the lock of LockLease, released by
 // the returned function.
 func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	l, err := s.LockLease(ctx, id)
 	if err != nil {
 		return nil, err
@@ -298,6 +338,9 @@ func (s *Store) Lock(ctx context.Context, id string) (tokenstore.Unlock, error) 
 // it right before sending. Its writes are compare-and-set, so a holder
 // that lost its lease cannot overwrite what the next holder saved.
 func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	if err := tokenstore.CheckID(id); err != nil {
 		return nil, err
 	}
@@ -416,6 +459,9 @@ func (s *Store) Prefix() string { return s.prefix }
 // Keys returns every key of the store (for inspection and cleanup; it
 // SCANs, so it is slow on a big database).
 func (s *Store) Keys(ctx context.Context) ([]string, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	var out []string
 	pattern := globEscaper.Replace("{"+s.prefix+"}") + "*"
 	iter := s.rdb.Scan(ctx, 0, pattern, 100).Iterator()

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
@@ -60,7 +61,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-
 func WithTable(name string) Option {
 	return func(s *Store) error {
 		if !identRE.MatchString(name) {
-			return fmt.Errorf("sqlstore: WithTable: %q is not a plain SQL identifier", name)
+			return &client.OptionError{Option: "sqlstore.WithTable", Reason: strconv.Quote(name) + " is not a plain SQL identifier"}
 		}
 		s.table = name
 		return nil
@@ -72,12 +73,12 @@ func WithTable(name string) Option {
 // several processes at once).
 func New(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
 	if db == nil {
-		return nil, errors.New("sqlstore: nil *sql.DB")
+		return nil, &client.OptionError{Option: "sqlstore.New", Reason: "nil *sql.DB"}
 	}
 	s := &Store{db: db, table: DefaultTable}
 	for _, o := range opts {
 		if o == nil {
-			return nil, errors.New("sqlstore: nil Option")
+			continue
 		}
 		if err := o(s); err != nil {
 			return nil, err
