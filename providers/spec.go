@@ -6,7 +6,6 @@
 package providers
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"time"

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"errors"
 	"github.com/oauthx/oauthx/client"
 )
 
