@@ -83,7 +83,7 @@ type RefresherOption func(*refresherConfig) error
 
 // Default waiter polling (WithPollInterval).
 const (
-	DefaultPollMin = 2 * time.Millisecond
+	DefaultPollMin = time.Millisecond
 	DefaultPollMax = 50 * time.Millisecond
 )
 

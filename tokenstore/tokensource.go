@@ -61,7 +61,7 @@ type TokenSource struct {
 	// base anchors monotonic deadlines (default clock only).
 	base time.Time
 
-	flights flightGroup[*cached]
+	flight flightSlot[*cached]
 }
 
 // cached is an immutable snapshot: the session, its oauth2 form built
@@ -262,7 +262,7 @@ func (ts *TokenSource) slow(ctx context.Context) (*cached, error) {
 	if ts.initErr != nil {
 		return nil, ts.initErr
 	}
-	c, _, err := ts.flights.do(ctx, "", ts.renew)
+	c, _, err := ts.flight.do(ctx, ts.renew)
 	return c, err
 }
 

@@ -11,6 +11,15 @@
 // It prints one line per run: token endpoint requests per expiry, refresh
 // tokens presented after rotation (the provider answers invalid_token: a
 // session lost), and the processes that ended with an error.
+//
+// Then it measures refresh-waiter latency (waiters.go) for the file,
+// Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432, database test)
+// stores at 1×512 and 8×64: p50, p99 and the last goroutine to hold the
+// new token, beside the floor (one refresh + one compare-and-set save)
+// and the harness's own wake-up time.
+//
+//	go run ./bench/storm -shapes '' -waiters redis -waiter-shapes 8x64
+//
 // scripts/bench.sh runs it after the Go benchmarks.
 package main
 
@@ -40,7 +49,11 @@ import (
 const envChild = "OAUTHX_STORM_CHILD"
 
 type childConfig struct {
-	Impl         string        `json:"impl"` // "oauthx" or "x-oauth2"
+	Mode         string        `json:"mode,omitempty"`  // "" (storm) or "waiters"
+	Store        string        `json:"store,omitempty"` // waiters: "file", "redis" or "postgres"
+	IDs          []string      `json:"ids,omitempty"`   // waiters: one session per round
+	Dues         []time.Time   `json:"dues,omitempty"`  // waiters: when each is due
+	Impl         string        `json:"impl"`            // "oauthx" or "x-oauth2"
 	Dir          string        `json:"dir"`
 	SessionID    string        `json:"session_id"`
 	ServerURL    string        `json:"server_url"`
@@ -61,12 +74,29 @@ func main() {
 		}
 		return
 	}
-	shapes := flag.String("shapes", "1x64,8x64", "comma-separated PROCESSESxGOROUTINES")
+	shapes := flag.String("shapes", "1x64,8x64", "comma-separated PROCESSESxGOROUTINES (empty: skip the storm)")
 	lifetime := flag.Duration("lifetime", 2*time.Second, "access token lifetime (whole seconds)")
 	expiries := flag.Int("expiries", 4, "expiries each run goes through")
+	waiters := flag.String("waiters", "file,redis,postgres", "stores whose refresh-waiter latency is measured (empty: skip)")
+	waiterShapes := flag.String("waiter-shapes", "1x512,8x64", "comma-separated PROCESSESxGOROUTINES for the waiter latency")
+	waiterRounds := flag.Int("waiter-rounds", 5, "expiries per waiter-latency run")
 	flag.Parse()
+	list := parseShapes(*shapes)
+	failed := storm(list, *lifetime, *expiries)
+	if *waiters != "" {
+		failed = waiterTable(strings.Split(*waiters, ","), parseShapes(*waiterShapes), *waiterRounds) || failed
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func parseShapes(v string) []shape {
 	var list []shape
-	for _, s := range strings.Split(*shapes, ",") {
+	for _, s := range strings.Split(v, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
 		p, g, ok := strings.Cut(strings.TrimSpace(s), "x")
 		pn, err1 := strconv.Atoi(p)
 		gn, err2 := strconv.Atoi(g)
@@ -76,13 +106,58 @@ func main() {
 		}
 		list = append(list, shape{pn, gn})
 	}
+	return list
+}
+
+// waiterTable prints the refresh-waiter latency of each store and shape
+// beside its floor. It reports whether a run failed outright (a lost
+// token, more than one refresh per expiry).
+func waiterTable(stores []string, shapes []shape, rounds int) bool {
+	fmt.Println()
+	fmt.Printf("refresh-waiter latency: every goroutine calls Token() at the instant its cached session is due; %d expiries per run\n", rounds)
+	fmt.Println("floor = one refresh round trip + one compare-and-set save, alone; last = the last goroutine to hold the new token (median over expiries; worst in brackets);")
+	fmt.Println("wake = the last goroutine of the same burst when nothing is due (the harness and scheduler alone, median)")
+	fmt.Printf("%-9s %-8s %9s %9s %9s %9s %20s %11s %9s\n", "store", "procs×g", "floor", "wake", "p50", "p99", "last [worst]", "last/floor", "refresh/expiry")
+	failed := false
+	for _, kind := range stores {
+		kind = strings.TrimSpace(kind)
+		for _, sh := range shapes {
+			ws, err := newWaiterStore(context.Background(), kind)
+			if err != nil {
+				fmt.Printf("%-9s %-8s skipped: %v\n", kind, fmt.Sprintf("%d×%d", sh.procs, sh.goroutines), err)
+				continue
+			}
+			r, err := runWaiters(ws, sh, rounds)
+			ws.cleanup()
+			if err != nil {
+				fmt.Printf("%-9s %-8s failed: %v\n", kind, fmt.Sprintf("%d×%d", sh.procs, sh.goroutines), err)
+				failed = true
+				continue
+			}
+			ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
+			fmt.Printf("%-9s %-8s %9s %9s %9s %9s %20s %10.2fx %9.2f\n", kind, fmt.Sprintf("%d×%d", sh.procs, sh.goroutines),
+				ms(r.floor), ms(r.wake), ms(r.p50), ms(r.p99), ms(r.last)+" ["+ms(r.worst)+"]", float64(r.last)/float64(r.floor),
+				float64(r.refreshes)/float64(r.rounds))
+			if r.failed > 0 || r.refreshes != r.rounds {
+				failed = true
+			}
+		}
+	}
+	return failed
+}
+
+// storm prints the storm table; it reports whether oauthx failed.
+func storm(list []shape, lifetime time.Duration, expiries int) bool {
+	if len(list) == 0 {
+		return false
+	}
 	fmt.Printf("refresh storm: single-use rotating refresh tokens, access tokens live %v, refreshed %v early, %d expiries per run\n",
-		*lifetime, *lifetime/2, *expiries)
+		lifetime, lifetime/2, expiries)
 	fmt.Printf("%-9s %-7s %9s %12s %14s %15s %14s\n", "client", "procs×g", "expiries", "refresh reqs", "reqs/expiry", "reused refresh", "procs failed")
 	failed := false
 	for _, sh := range list {
 		for _, impl := range []string{"oauthx", "x-oauth2"} {
-			r, err := run(impl, sh, *lifetime, *expiries)
+			r, err := run(impl, sh, lifetime, expiries)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "storm:", err)
 				os.Exit(1)
@@ -96,8 +171,8 @@ func main() {
 	}
 	if failed {
 		fmt.Println("FAIL: oauthx made more than one refresh per expiry, reused a refresh token or lost a session")
-		os.Exit(1)
 	}
+	return failed
 }
 
 type result struct {
@@ -180,6 +255,9 @@ func child(raw string) error {
 	var cfg childConfig
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		return err
+	}
+	if cfg.Mode == "waiters" {
+		return waitersChild(cfg)
 	}
 	ctx := context.Background()
 	st, err := tokenstore.NewFile(cfg.Dir)

@@ -356,11 +356,9 @@ func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, err
 		}
 		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
 	}
-	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
-		discard(conn)
-		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
-	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+	// One round trip: the key is an integer, so it can be part of the SQL
+	// text, and a statement without parameters may be two statements.
+	if _, err := conn.ExecContext(ctx, `BEGIN; SELECT pg_advisory_xact_lock(`+strconv.FormatInt(key, 10)+`)`); err != nil {
 		discard(conn) // it may hold the lock if the cancel came late
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
