@@ -39,12 +39,9 @@ func cmdLogin(c *cli, args []string) error {
 		return usagef("usage: oauthx login <generic|finch|passport> [flags]")
 	}
 	prov := pos[0]
-	switch prov {
-	case provGeneric, provFinch, provPassport:
-	case provShopify:
-		return usagef("login does not do Shopify: embedded apps get tokens with shopify-exchange")
-	default:
-		return usagef("unknown provider %q (login takes generic, finch or passport)", prov)
+	flow, err := loginFlowFor(prov)
+	if err != nil {
+		return err
 	}
 	if *timeout <= 0 {
 		return usagef("--timeout must be positive")
@@ -54,8 +51,8 @@ func cmdLogin(c *cli, args []string) error {
 		return err
 	}
 	sc := splitList(*scopes)
-	if prov == provPassport && len(sc) == 0 {
-		sc = []string{passport.ScopeOpenID, passport.ScopeEmail, passport.ScopeProfile}
+	if len(sc) == 0 {
+		sc = flow.scopes
 	}
 	if *name == "" {
 		*name = prov
@@ -95,10 +92,10 @@ func cmdLogin(c *cli, args []string) error {
 
 	ctx, cancel := context.WithTimeout(c.ctx, *timeout)
 	defer cancel()
-	var verifier *passport.Verifier
-	if prov == provPassport {
-		if verifier, err = cl.passport.NewVerifier(ctx); err != nil {
-			return fmt.Errorf("passport discovery: %w", err)
+	var verify func(context.Context, *client.Session) error
+	if flow.verifier != nil {
+		if verify, err = flow.verifier(ctx, cl); err != nil {
+			return err
 		}
 	}
 
@@ -111,17 +108,8 @@ func cmdLogin(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	authorize := func(as *client.AuthState) (string, error) {
-		switch prov {
-		case provFinch:
-			return cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: redirect, Products: splitList(*products), State: as.State, Sandbox: *sandbox})
-		case provPassport:
-			return cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: sc})
-		default:
-			return cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
-		}
-	}
-	pkce := prov != provFinch // Finch Connect takes no PKCE
+	lp := loginParams{redirect: redirect, scopes: sc, products: splitList(*products), sandbox: *sandbox}
+	authorize := func(as *client.AuthState) (string, error) { return flow.authorize(cl, as, lp) }
 	// The flags are checked now, not when the browser arrives.
 	if _, err := authorize(&client.AuthState{State: client.GenerateVerifier(), Verifier: client.GenerateVerifier()}); err != nil {
 		return usagef("%v", err)
@@ -144,8 +132,8 @@ func cmdLogin(c *cli, args []string) error {
 		// One user, one session: the name the user gave (--name).
 		ID: func(context.Context, *client.Session) (string, error) { return *name, nil },
 		Save: func(ctx context.Context, s *client.Session) error {
-			if verifier != nil {
-				if _, err := verifier.VerifySession(ctx, s); err != nil {
+			if verify != nil {
+				if err := verify(ctx, s); err != nil {
 					return err
 				}
 			}
@@ -172,7 +160,7 @@ func cmdLogin(c *cli, args []string) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /callback", h)
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		as, err := h.Begin(w, r, "", pkce)
+		as, err := h.Begin(w, r, "", flow.pkce)
 		var u string
 		if err == nil {
 			u, err = authorize(as)
@@ -206,6 +194,58 @@ func cmdLogin(c *cli, args []string) error {
 		}
 		return fmt.Errorf("no redirect from the browser within %s", *timeout)
 	}
+}
+
+// loginFlow is what login does differently for one provider.
+type loginFlow struct {
+	// scopes are asked for when --scopes is empty.
+	scopes []string
+	// pkce adds a PKCE challenge to the authorize URL.
+	pkce bool
+	// verifier, if set, returns the check a new session must pass before
+	// it is saved.
+	verifier func(ctx context.Context, cl *clients) (func(context.Context, *client.Session) error, error)
+	// authorize returns the provider's authorize URL for one login.
+	authorize func(cl *clients, as *client.AuthState, p loginParams) (string, error)
+}
+
+// loginParams are the flags and the redirect of one login.
+type loginParams struct {
+	redirect         string
+	scopes, products []string
+	sandbox          string
+}
+
+// loginFlowFor is the table of the providers login takes.
+func loginFlowFor(prov string) (loginFlow, error) {
+	switch prov {
+	case provGeneric:
+		return loginFlow{pkce: true, authorize: func(cl *clients, as *client.AuthState, _ loginParams) (string, error) {
+			return cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
+		}}, nil
+	case provFinch: // Finch Connect takes no PKCE
+		return loginFlow{authorize: func(cl *clients, as *client.AuthState, p loginParams) (string, error) {
+			return cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: p.redirect, Products: p.products, State: as.State, Sandbox: p.sandbox})
+		}}, nil
+	case provPassport:
+		return loginFlow{
+			scopes: []string{passport.ScopeOpenID, passport.ScopeEmail, passport.ScopeProfile},
+			pkce:   true,
+			verifier: func(ctx context.Context, cl *clients) (func(context.Context, *client.Session) error, error) {
+				v, err := cl.passport.NewVerifier(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("passport discovery: %w", err)
+				}
+				return func(ctx context.Context, s *client.Session) error { _, err := v.VerifySession(ctx, s); return err }, nil
+			},
+			authorize: func(cl *clients, as *client.AuthState, p loginParams) (string, error) {
+				return cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: p.scopes})
+			},
+		}, nil
+	case provShopify:
+		return loginFlow{}, usagef("login does not do Shopify: embedded apps get tokens with shopify-exchange")
+	}
+	return loginFlow{}, usagef("unknown provider %q (login takes generic, finch or passport)", prov)
 }
 
 // page answers the browser with a small HTML page.

@@ -122,27 +122,12 @@ func refuseSecretFlags(args []string) error {
 }
 
 // flagSet returns a FlagSet for a command with the global flags on it.
-// Global flags are Func flags: their "default" shown in --help is never a
-// value given earlier on the command line (a store URL may hold a
-// password). fs.Usage prints the command's help on stdout; the flag
-// package itself never prints anything.
+// fs.Usage prints the command's help on stdout; the flag package itself
+// never prints anything.
 func (c *cli) flagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
-	boolean := func(p *bool) func(string) error {
-		return func(v string) error {
-			b, err := strconv.ParseBool(v)
-			*p = b
-			return err
-		}
-	}
-	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…, postgres://… (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
-	fs.BoolFunc("json", "print JSON", boolean(&c.json))
-	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
-	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
-	c.gen.addGenericFlags(fs, str)
-	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
+	c.globalFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
 		fs.SetOutput(c.stdout)
@@ -151,6 +136,27 @@ func (c *cli) flagSet(name, args string) *flag.FlagSet {
 		fmt.Fprint(c.stdout, secretsHelp)
 	}
 	return fs
+}
+
+// globalFlags defines the flags every command takes, on fs: the one place
+// they are described (oauthx --help prints them from here too). They are
+// Func flags, so the "default" --help shows is never a value given earlier
+// on the command line (a store URL may hold a password).
+func (c *cli) globalFlags(fs *flag.FlagSet) {
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	boolean := func(p *bool) func(string) error {
+		return func(v string) error {
+			b, err := strconv.ParseBool(v)
+			*p = b
+			return err
+		}
+	}
+	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…[?prefix=P], postgres://…[?table=T] (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
+	fs.BoolFunc("json", "print JSON", boolean(&c.json))
+	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
+	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
+	c.gen.addGenericFlags(fs, str)
+	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
 }
 
 // parse parses flags and positional arguments in any order.
@@ -228,15 +234,12 @@ func (c *cli) topUsage(w io.Writer) {
 	for _, cmd := range commands() {
 		fmt.Fprintf(w, "  %-17s %-34s %s\n", cmd.name, cmd.args, cmd.summary)
 	}
+	fmt.Fprint(w, "\nglobal flags (before or after the command):\n")
+	global := flag.NewFlagSet("oauthx", flag.ContinueOnError)
+	c.globalFlags(global) // never parsed: only described
+	global.SetOutput(w)
+	global.PrintDefaults()
 	fmt.Fprint(w, `
-global flags (before or after the command):
-  --store S              keyring[:SERVICE] | file:DIR | redis://…[?prefix=P] | postgres://…[?table=T]
-                         (default $`+envStore+`, else the OS keyring, falling back to files)
-  --json                 JSON output (errors too, on stderr)
-  --base-url URL         provider base URL (sandboxes, tests)
-  --client-id ID         client id / Shopify API key (default $`+envClientID+`)
-  --client-secret-stdin  read the client secret from standard input
-
 A session saved by oauthx records its provider, base URL and client id (never
 the secret) in Session.Extra["`+metaKey+`"], so refresh and token can rebuild the
 client later. Default session names: the provider ("generic", "finch",
