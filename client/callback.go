@@ -63,9 +63,10 @@ type CallbackConfig struct {
 	// nothing is saved.
 	//
 	// Without ID or a verified id_token, the session is named after the
-	// user the provider adapter read from the token answer (Subject:
-	// Passport's sub, Finch's connection id; not a tenant set with
-	// WithTenant), and with none of these the handler saves nothing and
+	// user the provider adapter read from the token endpoint's answer
+	// (Subject: Passport's sub, from the id_token that endpoint returned
+	// over TLS; Finch's connection id; not a tenant set with WithTenant),
+	// and with none of these the handler saves nothing and
 	// answers 500 (ErrNoSessionID): a generic session knows no user, and
 	// saving it under its default ID ("generic") would overwrite the
 	// previous user's.

@@ -120,6 +120,9 @@ type BrowserStateConfig struct {
 	// full.
 	Store StateKeeper
 	// CookieName names the login cookie (default DefaultStateCookie).
+	// Flows of one application that may be in flight at once in one
+	// browser (a sign-in and an app install) need distinct names: a Begin
+	// replaces the cookie of the same name.
 	CookieName string
 	// CookiePath scopes the login cookie (default "/"); it must cover the
 	// callback's path.
