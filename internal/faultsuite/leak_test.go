@@ -552,3 +552,36 @@ func TestLeakEchoes(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorTypesPrintRedacted: every error type of the module that holds
+// a caller's input or a session prints without its secrets under every
+// fmt verb, as a pointer or a value, wrapped or nested.
+func TestErrorTypesPrintRedacted(t *testing.T) {
+	t.Parallel()
+	const at, rt, input = "at-SENTINEL-errtype-access-1a2b", "rt-SENTINEL-errtype-refresh-3c4d", "shpat_SENTINEL-errtype-input-5e6f"
+	sess := &client.Session{ID: "s", Provider: "generic", AccessToken: at, RefreshToken: rt}
+	shopErr := &shopify.ShopError{Reason: "not a shop", Input: input}
+	saveErr := &tokenstore.SaveError{ID: "s", Session: sess, Err: errors.New("disk full")}
+	errs := []any{
+		shopErr, *shopErr,
+		&shopify.RequestError{Kind: shopify.ErrInvalidWebhook, Reason: shopify.ErrInvalidShop, Err: shopErr},
+		saveErr, *saveErr,
+		&client.CallbackError{StatusCode: 500, Reason: "save failed", Err: saveErr},
+		&client.Error{Kind: client.ErrTransient, Description: "d", Err: saveErr},
+		fmt.Errorf("wrapped: %w", shopErr), errors.Join(shopErr, saveErr),
+		struct{ E error }{shopErr}, []error{saveErr, shopErr},
+	}
+	var out strings.Builder
+	for _, e := range errs {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X"} {
+			fmt.Fprintf(&out, verb+"\n", e)
+		}
+	}
+	set := &secretSet{}
+	for _, s := range []string{at, rt, input} {
+		set.add(s)
+		require.NotContains(t, out.String(), fmt.Sprintf("%x", s), "hex of a secret")
+		require.NotContains(t, out.String(), fmt.Sprintf("%X", s), "hex of a secret")
+	}
+	requireNoSecret(t, set, "printed error", out.String())
+}
