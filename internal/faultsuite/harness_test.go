@@ -37,6 +37,7 @@ const (
 	sentinelShop         = "sentinel-shop.myshopify.com"
 	redirectURL          = "http://127.0.0.1:9/callback"
 	clientTimeout        = 2 * time.Second
+	liveTimeout          = 30 * time.Second
 )
 
 // Providers, in the order the suites run them.
@@ -98,6 +99,9 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 		client.WithRetryWait(10*time.Millisecond, 1500*time.Millisecond),
 		client.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
+	// The live client sets up logins against the fake: not under test, so
+	// not held to clientTimeout (a loaded machine can take longer).
+	liveOpts := append(append([]client.Option(nil), opts...), client.WithHTTPClient(&http.Client{Timeout: liveTimeout}))
 	pick := func(fakeURL string) string {
 		if base != "" {
 			return base
@@ -109,14 +113,14 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 	case "generic":
 		g := providertest.NewGeneric(providertest.WithClientCredentials(sentinelClientID, secret))
 		t.Cleanup(g.Close)
-		mk := func(u string) *client.Client {
+		mk := func(u string, opts []client.Option) *client.Client {
 			c, err := client.New(client.Config{Provider: providers.Generic(u), ClientID: sentinelClientID,
 				ClientSecret: secret, RedirectURL: redirectURL}, opts...)
 			require.NoError(t, err)
 			return c
 		}
 		e.fakeURL = g.URL
-		e.c, e.live = mk(pick(g.URL)), mk(g.URL)
+		e.c, e.live = mk(pick(g.URL), opts), mk(g.URL, liveOpts)
 		e.fail = g.Fail
 		e.served = func() int { return g.Stats().Requests }
 		e.reused = func() int { s := g.Stats(); return s.ReusedCodes + s.ReusedRefreshTokens }
@@ -131,15 +135,15 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 	case "shopify":
 		f := providertest.NewShopify(providertest.WithShopifyCredentials(sentinelClientID, secret))
 		t.Cleanup(f.Close)
-		mk := func(u string) *shopify.Client {
+		mk := func(u string, opts []client.Option) *shopify.Client {
 			c, err := shopify.New(shopify.Config{APIKey: sentinelClientID, APISecret: secret,
 				Scopes: []string{"read_products"}, InsecureShopBaseURL: u}, opts...)
 			require.NoError(t, err)
 			return c
 		}
 		e.fakeURL = f.URL
-		live := mk(f.URL)
-		e.shop = mk(pick(f.URL))
+		live := mk(f.URL, liveOpts)
+		e.shop = mk(pick(f.URL), opts)
 		e.c, e.live = e.shop.TokenClient(), live.TokenClient()
 		e.fail = f.Fail
 		e.served = func() int { return f.Stats().Requests }
@@ -164,15 +168,15 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 	case "finch":
 		f := providertest.NewFinch(providertest.WithFinchCredentials(sentinelClientID, secret))
 		t.Cleanup(f.Close)
-		mk := func(u string) *finch.Client {
+		mk := func(u string, opts []client.Option) *finch.Client {
 			c, err := finch.New(finch.Config{BaseURL: u, ClientID: sentinelClientID,
 				ClientSecret: secret, RedirectURL: redirectURL}, opts...)
 			require.NoError(t, err)
 			return c
 		}
 		e.fakeURL = f.URL
-		e.finch = mk(pick(f.URL))
-		e.c, e.live = e.finch.TokenClient(), mk(f.URL).TokenClient()
+		e.finch = mk(pick(f.URL), opts)
+		e.c, e.live = e.finch.TokenClient(), mk(f.URL, liveOpts).TokenClient()
 		e.fail = f.Fail
 		e.served = func() int { return f.Stats().TokenRequests }
 		e.reused = func() int { return f.Stats().ReusedCodes }
@@ -186,7 +190,7 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 	case "passport":
 		p := providertest.NewPassport(providertest.WithPassportCredentials(sentinelClientID, secret))
 		t.Cleanup(p.Close)
-		mk := func(u string) *passport.Client {
+		mk := func(u string, opts []client.Option) *passport.Client {
 			c, err := passport.New(passport.Config{BaseURL: u, Issuer: p.URL,
 				ClientID: sentinelClientID, ClientSecret: secret, RedirectURL: redirectURL,
 				Scopes: []string{"openid", "email"}}, opts...)
@@ -194,8 +198,8 @@ func newEnvWithSecret(t *testing.T, provider, base, secret string) *env {
 			return c
 		}
 		e.fakeURL = p.URL
-		e.passport = mk(pick(p.URL))
-		e.c, e.live = e.passport.TokenClient(), mk(p.URL).TokenClient()
+		e.passport = mk(pick(p.URL), opts)
+		e.c, e.live = e.passport.TokenClient(), mk(p.URL, liveOpts).TokenClient()
 		e.fail = p.Fail
 		e.served = func() int { return p.Stats().Requests }
 		e.reused = func() int { return p.Stats().ReusedCodes }
