@@ -426,9 +426,15 @@ func (f *Shopify) codeGrant(w http.ResponseWriter, shop, code string, expiring b
 		f.fail(w, http.StatusBadRequest, "invalid_grant", desc)
 		return
 	}
+	userID, online := f.takeOnlineCode(code) // expiring does not apply: online tokens expire
 	f.mu.Lock()
 	f.stats.CodeExchanges++
-	resp := f.offlineAnswerLocked(shop, expiring)
+	var resp map[string]any
+	if online {
+		resp = f.onlineAnswerLocked(shop, userID)
+	} else {
+		resp = f.offlineAnswerLocked(shop, expiring)
+	}
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
 }

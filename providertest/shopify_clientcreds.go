@@ -45,10 +45,12 @@ type shopifyDoorsConfig struct {
 
 // shopifyDoors is the state of the doors, under its own lock.
 type shopifyDoors struct {
-	mu    sync.Mutex
-	keys  map[string]crypto.PublicKey // kid → registered public key
-	jtis  map[string]time.Time        // used assertion ids → their exp
-	stats ShopifyGrantStats
+	mu       sync.Mutex
+	keys     map[string]crypto.PublicKey // kid → registered public key
+	jtis     map[string]time.Time        // used assertion ids → their exp
+	users    map[string]int64            // per-user codes → the approving staff member
+	approver int64                       // SetOnlineApprover; 0: user 1
+	stats    ShopifyGrantStats
 }
 
 // WithShopifyClientCredentialsLifetime sets expires_in of client

@@ -66,7 +66,7 @@ func TestShopifyFakeAuthorize(t *testing.T) {
 		"no state":             func(q url.Values) { q.Del("state") },
 		"no scope":             func(q url.Values) { q.Del("scope") },
 		"repeated state":       func(q url.Values) { q.Add("state", "x") },
-		"per-user not modeled": func(q url.Values) { q.Set("grant_options[]", "per-user") },
+		"unknown grant option": func(q url.Values) { q.Set("grant_options[]", "per-shop") },
 	} {
 		q := url.Values{}
 		for k, v := range good {

@@ -33,6 +33,10 @@ type installApp struct {
 // landing page, installing against the fake; save, when set, replaces the
 // store's Save.
 func newInstallApp(t *testing.T, save func(context.Context, *client.Session) error) *installApp {
+	return newInstallAppOnline(t, save, false)
+}
+
+func newInstallAppOnline(t *testing.T, save func(context.Context, *client.Session) error, online bool) *installApp {
 	t.Helper()
 	fake, c := setup(t)
 	app := &installApp{fake: fake, store: tokenstore.NewMemory()}
@@ -45,7 +49,7 @@ func newInstallApp(t *testing.T, save func(context.Context, *client.Session) err
 	app.srv = httptest.NewServer(mux)
 	t.Cleanup(app.srv.Close)
 	begin, callback, err := c.InstallHandlers(shopify.InstallConfig{
-		State: state, RedirectURI: app.srv.URL + "/auth/callback", Save: save, SuccessURL: "/installed",
+		State: state, RedirectURI: app.srv.URL + "/auth/callback", Save: save, SuccessURL: "/installed", Online: online,
 		OnError: func(w http.ResponseWriter, _ *http.Request, status int, err error) {
 			app.mu.Lock()
 			app.errs = append(app.errs, err)
@@ -95,6 +99,22 @@ func TestInstallThroughCodeGrant(t *testing.T) {
 	reqs := app.fake.Requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "1", reqs[0].Body["expiring"])
+}
+
+// TestInstallOnline: a per-user install saves the approving staff
+// member's online session.
+func TestInstallOnline(t *testing.T) {
+	t.Parallel()
+	app := newInstallAppOnline(t, nil, true)
+	app.fake.SetOnlineApprover(42)
+	resp, body := get(t, browser(t), app.srv.URL+"/auth?shop="+testShop)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	s, err := app.store.Load(context.Background(), shopify.OnlineSessionID(testShop, 42))
+	require.NoError(t, err)
+	u, ok := shopify.UserOf(s)
+	require.True(t, ok)
+	assert.Equal(t, int64(42), u.ID)
+	assert.False(t, s.Expiry.IsZero())
 }
 
 // TestInstallCookie: the begin answer sets an HttpOnly login cookie and
