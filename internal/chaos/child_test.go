@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -216,11 +217,14 @@ func runChild(raw string) int {
 	}
 	defer closeStore()
 	gates := make(chan struct{}, 16)
-	st := newGatedStore(base, func(point, id string) {
+	wait := func(point, id string) {
 		send(reply{Op: "gate", ID: id, Point: point})
 		<-gates
-	})
-	c, err := client.New(client.Config{Provider: providers.Generic(cfg.URL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret})
+	}
+	st := newGatedStore(base, wait)
+	gt := &gateTransport{base: http.DefaultTransport.(*http.Transport).Clone(), wait: wait}
+	c, err := client.New(client.Config{Provider: providers.Generic(cfg.URL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret},
+		client.WithHTTPClient(&http.Client{Transport: gt, Timeout: 30 * time.Second}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaos child: client:", err)
 		return 2
@@ -260,7 +264,11 @@ func runChild(raw string) int {
 		case "go":
 			gates <- struct{}{}
 		case "token":
-			if cmd.Gate != "" {
+			switch cmd.Gate {
+			case gateAfterSend:
+				gt.armed.Store(&cmd.ID)
+			case "":
+			default:
 				st.arm(cmd.ID, cmd.Gate)
 			}
 			wg.Go(func() {

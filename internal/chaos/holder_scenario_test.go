@@ -21,7 +21,7 @@ func TestHolderFaults(t *testing.T) {
 			for i := range runs {
 				id, fam := e.seed(t, "holder", i)
 				var run counts
-				reachGate(t, e.a, id, &run)
+				reachGate(t, e.a, id, gateHeldCheck, &run)
 				resume := inject(e.a)
 				e.b.send(command{Op: "token", ID: id})
 				rb := e.b.expect("token", replyTimeout)
@@ -30,8 +30,8 @@ func TestHolderFaults(t *testing.T) {
 				ra := e.a.expect("token", replyTimeout)
 
 				handed := append(replyHandout(ra, &run), replyHandout(rb, &run)...)
-				refreshes := len(e.p.refreshRequests(fam))
 				j := e.p.judge(t, e.st, e.c, id, fam, handed)
+				refreshes := len(e.p.refreshRequests(fam))
 				j.TokenErrors = run.TokenErrors
 				j.RefreshRequests, j.Expiries = refreshes, 1
 				if j.Lost+j.Stale+j.Unhonoured > 0 || refreshes != 1 {

@@ -46,11 +46,11 @@ type holderFault struct {
 }
 
 // holderFaults are the lock-holder faults of the suite, each on its own
-// server: a redis-server of the test's own (see nextPort) or the
+// server: a redis-server of the test's own (see startRedis) or the
 // shared PostgreSQL, of which only A's own backend is terminated.
 var holderFaults = []holderFault{
 	{"Redis lock holder SIGSTOPped past its lease", func(t *testing.T) (storeSpec, func(string) storeSpec, func(*proc) func()) {
-		r := startRedis(t, nextPort(t))
+		r := startRedis(t)
 		spec := storeSpec{Kind: "redis", Addrs: []string{r.addr}, Prefix: unique("chaos:"), Lease: lease}
 		return spec, func(string) storeSpec { return spec }, func(a *proc) func() {
 			a.signal(syscall.SIGSTOP)
@@ -59,7 +59,7 @@ var holderFaults = []holderFault{
 		}
 	}},
 	{"Redis (AOF, appendfsync always) restarted mid-refresh", func(t *testing.T) (storeSpec, func(string) storeSpec, func(*proc) func()) {
-		r := startRedis(t, nextPort(t))
+		r := startRedis(t)
 		spec := storeSpec{Kind: "redis", Addrs: []string{r.addr}, Prefix: unique("chaos:"), Lease: lease}
 		return spec, func(string) storeSpec { return spec }, func(*proc) func() {
 			r.restart(lease + lease/2) // down for longer than the lease
@@ -109,14 +109,14 @@ func (e *holderEnv) seed(t *testing.T, name string, i int) (string, *family) {
 	return id, e.p.familyOf(s.RefreshToken)
 }
 
-// reachGate has child a take id's lock and stop at gateHeldCheck. A
+// reachGate has child a take id's lock and stop at gate. A
 // Token call that fails before it gets there (a Redis client still
 // reconnecting after the previous run's restart) is counted in
 // c.TokenErrors and tried again, up to 10 times.
-func reachGate(t *testing.T, a *proc, id string, c *counts) {
+func reachGate(t *testing.T, a *proc, id, gate string, c *counts) {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
-		a.send(command{Op: "token", ID: id, Gate: gateHeldCheck})
+		a.send(command{Op: "token", ID: id, Gate: gate})
 		r := a.next("gate", replyTimeout)
 		if r.Op == "gate" {
 			return
@@ -146,7 +146,7 @@ func TestHolderFaultsFreeTheLock(t *testing.T) {
 			for i := range 2 {
 				id, _ := e.seed(t, "probe", i)
 				var c counts
-				reachGate(t, e.a, id, &c)
+				reachGate(t, e.a, id, gateHeldCheck, &c)
 				// Without the fault the lock is A's: the test cannot have it.
 				short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 				_, err := e.st.Lock(short, id)

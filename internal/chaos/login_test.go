@@ -89,8 +89,8 @@ func TestLoginSavedDuringRefresh(t *testing.T) {
 				require.NotNil(t, login, "the refresh never reached the provider: no login was saved during it")
 				expect := p.familyOf(login.RefreshToken)
 				mu.Unlock()
-				refreshes := len(p.refreshRequests(fam))
 				j := p.judge(t, st, c, id, expect, handed)
+				refreshes := len(p.refreshRequests(fam))
 				j.TokenErrors = run.TokenErrors
 				j.RefreshRequests, j.Expiries = refreshes, 1
 				total.add(j)

@@ -40,8 +40,11 @@ type provider struct {
 	other *otherHost
 
 	lifetime time.Duration
-	g        *providertest.Generic
-	hc       *http.Client
+	// keepOnReuse turns reuse detection off: a reused refresh token is
+	// refused (the fake's own answer) but its family lives on.
+	keepOnReuse bool
+	g           *providertest.Generic
+	hc          *http.Client
 
 	mu        sync.Mutex
 	family    map[string]*family // access and refresh tokens → their family
@@ -178,7 +181,7 @@ func (p *provider) record(refresh bool, rt string, idx, status int, answer []byt
 	defer p.mu.Unlock()
 	fam := p.family[rt]
 	if status != http.StatusOK {
-		if refresh && fam != nil && p.spent[rt] && fam.revokedAt.IsZero() {
+		if refresh && fam != nil && p.spent[rt] && fam.revokedAt.IsZero() && !p.keepOnReuse {
 			fam.revokedAt = now // reuse detected: the family dies
 		}
 		return false

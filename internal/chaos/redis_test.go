@@ -3,12 +3,12 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -19,9 +19,9 @@ import (
 	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
 
-// redisServer is a redis-server the test started on its own port (from
-// the chaos range 6420-6449), with AOF on (appendfsync always) so that a
-// restart keeps every write. Stopped by its PID when the test ends.
+// redisServer is a redis-server the test started on a port of the chaos
+// range 6420-6449, with AOF on (appendfsync always) so that a restart
+// keeps every write. Stopped by its PID when the test ends.
 type redisServer struct {
 	t      *testing.T
 	path   string
@@ -31,40 +31,56 @@ type redisServer struct {
 	exited chan struct{}
 }
 
-// startRedis starts a redis-server on 127.0.0.1:port. A missing
+// Ports of the chaos range for the suite's own redis-servers.
+const firstPort, lastPort = 6420, 6449
+
+// startRedis starts a redis-server on a free port of the chaos range
+// (another run of the suite may hold some: they are skipped). A missing
 // redis-server binary skips the test (fails with OAUTHX_REQUIRE_SERVICES=1).
-func startRedis(t *testing.T, port int) *redisServer {
+func startRedis(t *testing.T) *redisServer {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		storetest.ServiceMissing(t, "redis-server (Debian package redis-server)", err)
 	}
 	dir := t.TempDir()
-	r := &redisServer{t: t, path: path, addr: fmt.Sprintf("127.0.0.1:%d", port), args: []string{
-		"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always", "--logfile", filepath.Join(dir, "redis.log"),
-	}}
-	if c, err := net.DialTimeout("tcp", r.addr, time.Second); err == nil {
-		_ = c.Close()
-		t.Fatalf("port %d is taken: the chaos suite starts its own redis-server there", port)
-	}
-	r.start()
-	t.Cleanup(func() {
-		r.stop()
-		if t.Failed() {
-			if log, err := os.ReadFile(filepath.Join(dir, "redis.log")); err == nil {
-				t.Logf("redis-server %s log:\n%s", r.addr, log[max(0, len(log)-1500):])
-			}
+	n := lastPort - firstPort + 1
+	offset := rand.IntN(n)
+	for i := range n {
+		port := firstPort + (offset+i)%n
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+			_ = c.Close()
+			continue // taken
 		}
-	})
-	return r
+		r := &redisServer{t: t, path: path, addr: fmt.Sprintf("127.0.0.1:%d", port), args: []string{
+			"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+			"--appendonly", "yes", "--appendfsync", "always", "--logfile", filepath.Join(dir, "redis.log"),
+		}}
+		if err := r.start(); err != nil {
+			r.stop()
+			continue // lost a race for the port
+		}
+		t.Cleanup(func() {
+			r.stop()
+			if t.Failed() {
+				if log, err := os.ReadFile(filepath.Join(dir, "redis.log")); err == nil {
+					t.Logf("redis-server %s log:\n%s", r.addr, log[max(0, len(log)-1500):])
+				}
+			}
+		})
+		return r
+	}
+	t.Fatalf("no free port for a redis-server in %d-%d", firstPort, lastPort)
+	return nil
 }
 
-func (r *redisServer) start() {
-	r.t.Helper()
+// start starts the server and waits until it answers (as itself).
+func (r *redisServer) start() error {
 	r.cmd = exec.Command(r.path, r.args...)
 	r.cmd.Stdout, r.cmd.Stderr = os.Stderr, os.Stderr
-	require.NoError(r.t, r.cmd.Start())
+	if err := r.cmd.Start(); err != nil {
+		return err
+	}
 	exited := make(chan struct{})
 	r.exited = exited
 	cmd := r.cmd
@@ -74,13 +90,17 @@ func (r *redisServer) start() {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := rdb.Ping(ctx).Err()
+		info, err := rdb.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
-			return
+			// Ours, not another run's server that won the port.
+			if !strings.Contains(info, fmt.Sprintf("process_id:%d\r\n", cmd.Process.Pid)) {
+				return fmt.Errorf("another redis-server answers on %s", r.addr)
+			}
+			return nil
 		}
 		if time.Now().After(deadline) || !r.running() {
-			r.t.Fatalf("redis-server on %s did not come up: %v", r.addr, err)
+			return fmt.Errorf("redis-server on %s did not come up: %v", r.addr, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -98,7 +118,7 @@ func (r *redisServer) running() bool {
 // stop ends the server by its PID: SIGTERM (a clean shutdown, the AOF
 // flushed), SIGKILL if it is still there 10 s later.
 func (r *redisServer) stop() {
-	if r.cmd == nil || !r.running() {
+	if r.cmd == nil || r.cmd.Process == nil || !r.running() {
 		return
 	}
 	_ = r.cmd.Process.Signal(syscall.SIGTERM)
@@ -116,19 +136,7 @@ func (r *redisServer) restart(down time.Duration) {
 	r.t.Helper()
 	r.stop()
 	time.Sleep(down)
-	r.start()
-}
-
-// ports hands out the chaos range 6420-6449, one port per redis-server.
-var ports atomic.Int32
-
-// nextPort returns a port of the chaos range no other test of this
-// process uses.
-func nextPort(t *testing.T) int {
-	t.Helper()
-	p := 6420 + int(ports.Add(1)) - 1
-	require.LessOrEqual(t, p, 6449, "the chaos port range 6420-6449 is used up")
-	return p
+	require.NoError(r.t, r.start())
 }
 
 // clusterAddrs returns the Redis Cluster seeds from OAUTHX_REDIS_CLUSTER

@@ -75,8 +75,8 @@ func TestSaveFails(t *testing.T) {
 				require.Equal(t, tc.failures, st.injectedSoFar()-injected,
 					"the refresh and its retries did not write through the store: the failures were not all injected")
 				st.failNext(0)
-				refreshes := len(p.refreshRequests(fam))
 				j := p.judge(t, st, c, id, fam, handed)
+				refreshes := len(p.refreshRequests(fam))
 				j.TokenErrors = run.TokenErrors
 				j.RefreshRequests, j.Expiries = refreshes, 1
 				total.add(j)

@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -86,6 +89,10 @@ const (
 	// calls right before it sends a refresh: the holder has taken the
 	// lock and re-read the due session, and has not checked its lock yet.
 	gateHeldCheck = "held-check"
+	// gateAfterSend is right after a token endpoint answered, before the
+	// client reads the answer: the refresh was sent and handled, nothing
+	// is saved yet.
+	gateAfterSend = "after-send"
 )
 
 // gatedStore is a child's store: it pauses at an armed gate point, so
@@ -157,6 +164,23 @@ type gatedTxLease struct {
 }
 
 func (l gatedTxLease) Held(ctx context.Context) error { return l.gatedLease.Held(ctx) }
+
+// gateTransport pauses after a token endpoint answer when armed.
+type gateTransport struct {
+	base  http.RoundTripper
+	wait  func(point, id string)
+	armed atomic.Pointer[string] // session ID
+}
+
+func (g *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.base.RoundTrip(req)
+	if err == nil && strings.HasSuffix(req.URL.Path, "/oauth2/token") {
+		if id := g.armed.Swap(nil); id != nil {
+			g.wait(gateAfterSend, *id)
+		}
+	}
+	return resp, err
+}
 
 // errInjected is the error failingStore's Save returns.
 var errInjected = errors.New("chaos: injected save failure")
