@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -288,30 +287,23 @@ func (f *Shopify) assertionReason(tok, clientID, aud string) string {
 	return ""
 }
 
-// MintClientAssertion signs claims as a client assertion with key (RS256
-// for an RSA key, ES256 for a P-256 key) under kid, for tests that craft
-// good and broken application-only requests.
+// MintClientAssertion signs claims as a client assertion under kid, for
+// tests that craft good and broken application-only requests: ES256 with
+// a P-256 *ecdsa.PrivateKey, RS256 with an *rsa.PrivateKey.
 func MintClientAssertion(key crypto.Signer, kid string, claims map[string]any) (string, error) {
-	alg := "RS256"
-	if _, ok := key.Public().(*ecdsa.PublicKey); ok {
-		alg = "ES256"
-	}
-	input := jwtSegment(map[string]any{"alg": alg, "kid": kid, "typ": "JWT"}) + "." + jwtSegment(claims)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := key.Sign(rand.Reader, sum[:], crypto.SHA256)
-	if err != nil {
-		return "", err
-	}
-	if alg == "ES256" {
-		var rs struct{ R, S *big.Int }
-		if _, err := asn1.Unmarshal(sig, &rs); err != nil {
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		return signES256Header(k, map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"}, claims), nil
+	case *rsa.PrivateKey:
+		input := jwtSegment(map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"}) + "." + jwtSegment(claims)
+		sum := sha256.Sum256([]byte(input))
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
+		if err != nil {
 			return "", err
 		}
-		sig = make([]byte, 64)
-		rs.R.FillBytes(sig[:32])
-		rs.S.FillBytes(sig[32:])
+		return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return "", errors.New("providertest: MintClientAssertion takes an *ecdsa.PrivateKey or an *rsa.PrivateKey")
 }
 
 // ClientAssertionClaims are the claims of a good client assertion for

@@ -46,7 +46,7 @@ func TestREADMESnippetsCompile(t *testing.T) {
 		require.NotEmpty(t, body, "%s has no %s", file, fn)
 		assert.Equal(t, body, block, "README snippet %s differs from %s in %s", fn, fn, file)
 	}
-	for _, fn := range []string{"ExampleClient_WebhookHandler", "ExampleClient_VerifyAppProxy"} {
+	for _, fn := range []string{"ExampleClient_WebhookHandler", "ExampleClient_VerifyAppProxy", "ExampleClient_InstallHandlers"} {
 		assert.True(t, found[fn], "README has no snippet of %s", fn)
 	}
 }
