@@ -30,9 +30,19 @@
 //   - No error text contains a session token, access token, refresh token or
 //     the app secret.
 //   - Concurrent exchanges of one session token share one request, and the
-//     middleware exchanges or refreshes a shop's offline token once however
-//     many requests arrive together (a new expiring token revokes the
-//     previous one, so two exchanges in parallel would cost a session).
+//     middleware ([Client.Middleware]) exchanges, refreshes or migrates a
+//     shop's offline token once however many requests and replicas arrive
+//     together: it renews through tokenstore.Refresher, the one refresh
+//     protocol (store lock, re-read, compare-and-set), with [Client.Renew]
+//     and [Client.Fresh] (a new expiring token revokes the previous one, so
+//     two renewals in parallel would cost a session).
+//   - Offline tokens are expiring by default, as Shopify requires of public
+//     apps from 2027-01-01; stored non-expiring ones are migrated on first
+//     use or in bulk ([Client.MigrateSessions]). Refresh and migration are
+//     declared replay-safe (client.ReplaySafe), so a lost answer is
+//     recovered by sending the same grant again.
+//   - Session-token claims are strict where the official library is: exp,
+//     nbf and iat must be JSON numbers and aud a string.
 //
 // Token endpoint: POST https://{shop}/admin/oauth/access_token with a JSON
 // body (https://shopify.dev/docs/apps/build/authentication-authorization).
