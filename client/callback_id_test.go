@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/passport"
+	"github.com/oauthx/oauthx/tokenstore"
 )
 
 // Two users signing in through one callback handler get two sessions,
@@ -75,11 +76,19 @@ func TestCallbackTwoUsersTwoSessions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var cs *callbackSetup
-			var mod func(*client.CallbackConfig)
-			if tt.mod != nil {
-				mod = tt.mod(t, &cs)
-			}
-			cs = setupCallbackFor(t, tt.provider, mod)
+			store := tokenstore.NewMemory()
+			cs = setupCallbackFor(t, tt.provider, func(cfg *client.CallbackConfig) {
+				if tt.mod != nil {
+					tt.mod(t, &cs)(cfg)
+				}
+				record := cfg.Save
+				cfg.Save = func(ctx context.Context, s *client.Session) error {
+					if err := store.Save(ctx, s); err != nil {
+						return err
+					}
+					return record(ctx, s)
+				}
+			})
 			for _, user := range []string{"alice", "bob"} {
 				b := newBrowser(t, cs, user)
 				resp, body := b.get(t, cs.authorize(t, b, "/login").String())
@@ -88,6 +97,9 @@ func TestCallbackTwoUsersTwoSessions(t *testing.T) {
 			ids := cs.savedIDs()
 			require.Len(t, ids, 2)
 			assert.NotEqual(t, ids[0], ids[1], "two users, two sessions")
+			stored, err := store.List(context.Background(), tokenstore.Filter{})
+			require.NoError(t, err)
+			assert.Len(t, stored, 2, "the store holds both users' sessions")
 			tt.want(t, cs, ids)
 		})
 	}
