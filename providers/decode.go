@@ -19,17 +19,9 @@ func (p *Provider) ParseTokenResponse(r *client.TokenRequest, resp *client.Respo
 	if p.err != nil {
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: p.err}
 	}
-	raw, err := client.DecodeJSONObject(resp)
-	ok := p.isSuccess(resp.StatusCode)
-	if !ok {
-		return nil, p.errorFrom(resp, raw, err)
-	}
+	raw, err := p.answer(resp, p.isSuccess(resp.StatusCode))
 	if err != nil {
 		return nil, err
-	}
-	if code := StringField(raw, "error"); code != "" {
-		return nil, &client.Error{Kind: client.ErrBadResponse, Code: code,
-			Description: "success status carrying an error: " + StringField(raw, "error_description")}
 	}
 	s, err := p.sessionFrom(r, raw)
 	if err != nil {
@@ -41,6 +33,24 @@ func (p *Provider) ParseTokenResponse(r *client.TokenRequest, resp *client.Respo
 		}
 	}
 	return s, nil
+}
+
+// answer decodes an answer whose status says success (ok) or not: an
+// error status is read with the Spec's error shapes and codes; a success
+// must be one JSON object without an "error" member.
+func (p *Provider) answer(resp *client.Response, ok bool) (map[string]any, error) {
+	raw, err := client.DecodeJSONObject(resp)
+	if !ok {
+		return nil, p.errorFrom(resp, raw, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if code := StringField(raw, "error"); code != "" {
+		return nil, &client.Error{Kind: client.ErrBadResponse, Code: code,
+			Description: "success status carrying an error: " + StringField(raw, "error_description")}
+	}
+	return raw, nil
 }
 
 func (p *Provider) isSuccess(status int) bool {

@@ -83,16 +83,5 @@ func (p *Provider) ParseEndpointResponse(e client.Endpoint, _ *client.TokenReque
 	if ok && (e == client.EndpointRevocation || len(strings.TrimSpace(string(resp.Body))) == 0) {
 		return nil, nil
 	}
-	raw, err := client.DecodeJSONObject(resp)
-	if !ok {
-		return nil, p.errorFrom(resp, raw, err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if code := StringField(raw, "error"); code != "" {
-		return nil, &client.Error{Kind: client.ErrBadResponse, Code: code,
-			Description: "success status carrying an error: " + StringField(raw, "error_description")}
-	}
-	return raw, nil
+	return p.answer(resp, ok)
 }

@@ -16,15 +16,11 @@ import (
 func cmdLogout(c *cli, args []string) error {
 	fs := c.flagSet("logout", "<name> [--local] [flags]")
 	local := fs.Bool("local", false, "only forget the session; do not disconnect or revoke it at the provider")
-	name, st, closeStore, err := c.namedStore(fs, "logout", args)
+	name, st, s, closeStore, err := c.namedSession(fs, "logout", args)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	s, err := st.Load(c.ctx, name)
-	if err != nil {
-		return err
-	}
 	disconnected, revoked := false, false
 	if !*local {
 		switch m, _ := metaOf(s); {

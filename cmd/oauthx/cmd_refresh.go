@@ -59,15 +59,11 @@ func (c *cli) refresher(st tokenstore.Store, s *client.Session, secret string, f
 // deletes the session, only if it is still the one refreshed.
 func cmdRefresh(c *cli, args []string) error {
 	fs := c.flagSet("refresh", "<name> [flags]")
-	name, st, closeStore, err := c.namedStore(fs, "refresh", args)
+	name, st, s, closeStore, err := c.namedSession(fs, "refresh", args)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	s, err := st.Load(c.ctx, name)
-	if err != nil {
-		return err
-	}
 	if s.RefreshToken == "" {
 		if s.NeverExpires() {
 			return fmt.Errorf("session %q never expires and has no refresh token: %w", name, errNothingToRefresh)

@@ -7,15 +7,11 @@ import "time"
 func cmdShow(c *cli, args []string) error {
 	fs := c.flagSet("show", "<name> [--reveal] [flags]")
 	reveal := fs.Bool("reveal", false, "print the tokens and provider fields in clear")
-	name, st, closeStore, err := c.namedStore(fs, "show", args)
+	_, _, s, closeStore, err := c.namedSession(fs, "show", args)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	s, err := st.Load(c.ctx, name)
-	if err != nil {
-		return err
-	}
 	v := viewOf(s, time.Now(), *reveal)
 	if c.json {
 		return c.printJSON(v)

@@ -18,15 +18,11 @@ import (
 //	curl -H "Authorization: Bearer $(oauthx token finch)" …
 func cmdToken(c *cli, args []string) error {
 	fs := c.flagSet("token", "<name> [flags]")
-	name, st, closeStore, err := c.namedStore(fs, "token", args)
+	name, st, s, closeStore, err := c.namedSession(fs, "token", args)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	s, err := st.Load(c.ctx, name)
-	if err != nil {
-		return err
-	}
 	secret, err := c.readSecret()
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
@@ -193,22 +194,28 @@ func oneName(cmd string, pos []string) (string, error) {
 	return pos[0], nil
 }
 
-// namedStore parses the arguments of a command that takes one session
-// name, and opens the store. The caller closes the store.
-func (c *cli) namedStore(fs *flag.FlagSet, cmd string, args []string) (string, tokenstore.Store, func(), error) {
+// namedSession parses the arguments of a command that takes one session
+// name, opens the store and loads the session. The caller closes the
+// store when it returns no error.
+func (c *cli) namedSession(fs *flag.FlagSet, cmd string, args []string) (string, tokenstore.Store, *client.Session, func(), error) {
 	pos, err := c.parse(fs, args)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	name, err := oneName(cmd, pos)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	st, closeStore, err := c.openStore()
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
-	return name, st, closeStore, nil
+	s, err := st.Load(c.ctx, name)
+	if err != nil {
+		closeStore()
+		return "", nil, nil, nil, err
+	}
+	return name, st, s, closeStore, nil
 }
 
 const secretsHelp = `
