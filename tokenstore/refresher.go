@@ -31,6 +31,10 @@ import (
 //     not fresh. Right before sending the renewal it checks that it
 //     still holds the lock (Lease.Held); a holder that lost it sends
 //     nothing.
+//     Where the lock can be lost mid-renewal (SendRecorder), that check
+//     also records the send, so that a holder refused after an earlier
+//     holder's unfinished send keeps the session (ErrRenewalInDoubt)
+//     instead of deleting what that holder is about to save.
 //  4. Every write is compare-and-set against the session the renewal was
 //     based on (Store.CompareAndSave): a result never overwrites a
 //     session someone saved meanwhile (a login); on ErrConflict the
@@ -302,10 +306,24 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 	case r.fresh(cur):
 		return cur, false, nil // renewed by another process while we waited
 	}
-	if err := lease.Held(ctx); err != nil {
+	state, rec, err := beginSend(ctx, lease, base)
+	if err != nil {
 		return nil, false, fmt.Errorf("tokenstore: session %s: the lock was lost before the renewal was sent, nothing sent: %w", strconv.Quote(id), err)
 	}
+	if state == SendSpent {
+		return nil, false, fmt.Errorf("tokenstore: renew session %s: nothing sent, its refresh token was already refused once: %w", strconv.Quote(id), ErrRenewalInDoubt)
+	}
 	ns, err := r.send(ctx, from)
+	if errors.Is(err, client.ErrReauthorize) && state == SendUnfinished && SameSession(base, from) {
+		// Refused, but an earlier holder sent this grant and has not
+		// saved: the refusal may only mean it was used. Keep the session.
+		if merr := rec.MarkSpent(ctx, base); merr != nil {
+			return nil, false, errors.Join(
+				fmt.Errorf("tokenstore: renew session %s (refused after an unfinished renewal; kept): %w", strconv.Quote(id), ErrRenewalInDoubt),
+				fmt.Errorf("tokenstore: could not record the refusal: %w", merr))
+		}
+		return nil, false, fmt.Errorf("tokenstore: renew session %s (refused after an unfinished renewal by a holder that lost its lock; kept): %w", strconv.Quote(id), ErrRenewalInDoubt)
+	}
 	if errors.Is(err, client.ErrReauthorize) {
 		s, err := r.dead(ctx, id, view, base, err)
 		return s, false, err
@@ -315,6 +333,20 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 	}
 	ns.ID = id
 	return r.save(ctx, id, view, base, ns)
+}
+
+// beginSend is the check right before a renewal is sent: the lease's
+// SendRecorder when it has one (and a stored session to record), else
+// Lease.Held.
+func beginSend(ctx context.Context, l Lease, base *client.Session) (SendState, SendRecorder, error) {
+	if cl, ok := l.(*cancelLease); ok {
+		l = cl.Lease
+	}
+	if rec, ok := l.(SendRecorder); ok && base != nil {
+		state, err := rec.BeginSend(ctx, base)
+		return state, rec, err
+	}
+	return SendNone, nil, l.Held(ctx)
 }
 
 // send runs the renewal, again after an ambiguous failure when the

@@ -150,6 +150,7 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.key("session", sess.ID), v, 0)
 		p.HSet(ctx, s.metaKey(), sess.ID, m)
+		p.Del(ctx, s.key("sending", sess.ID))
 		return nil
 	})
 	if err != nil {
@@ -159,8 +160,8 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 }
 
 // casScript is CompareAndSave and CompareAndDelete in one atomic step.
-// KEYS: the session key and the List hash (one hash slot: both carry the
-// store's hash tag). ARGV: the session ID; "1" if a session is expected,
+// KEYS: the session key, the List hash and the session's send record
+// (one hash slot: all carry the store's hash tag), which a write clears. ARGV: the session ID; "1" if a session is expected,
 // "0" if nothing may be stored; the expected access and refresh tokens;
 // the new value ("" deletes) and its List entry; tokenstore.FormatVersion.
 // The stored value is read with cjson: a value that is not a session of
@@ -188,6 +189,7 @@ else
 	redis.call("SET", KEYS[1], ARGV[5])
 	redis.call("HSET", KEYS[2], ARGV[1], ARGV[6])
 end
+redis.call("DEL", KEYS[3])
 return 1`)
 
 // CompareAndSave implements tokenstore.Store with one Lua script that
@@ -228,7 +230,7 @@ func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, val
 	if old != nil {
 		expect, at, rt = "1", old.AccessToken, old.RefreshToken
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{s.key("session", id), s.metaKey()}, id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
+	n, err := casScript.Run(ctx, s.rdb, []string{s.key("session", id), s.metaKey(), s.key("sending", id)}, id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: %s %q: %w", op, id, err)
 	}
@@ -249,6 +251,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.key("session", id))
 		p.HDel(ctx, s.metaKey(), id)
+		p.Del(ctx, s.key("sending", id))
 		return nil
 	})
 	if err != nil {
@@ -393,6 +396,51 @@ func (l *lease) Held(ctx context.Context) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
+	}
+	return nil
+}
+
+var _ tokenstore.SendRecorder = (*lease)(nil)
+
+// sendRecordLeases is how many lock leases a send record outlives its
+// holder: long enough for a holder paused past its lease to come back
+// and save, after which a refused grant is taken as dead.
+const sendRecordLeases = 5
+
+// beginSendScript checks the lease and records a send. KEYS: the lock,
+// the send record. ARGV: the lease token, the base's fingerprint, the
+// record's lifetime in ms. It returns -1 when the lock is lost, else the
+// tokenstore.SendState the record held (2: spent, nothing recorded).
+var beginSendScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+local m = redis.call("GET", KEYS[2])
+local state = 0
+if m then
+	if m == ARGV[2] .. "|spent" then return 2 end
+	if string.sub(m, 1, #ARGV[2] + 1) == ARGV[2] .. "|" and m ~= ARGV[2] .. "|" .. ARGV[1] then state = 1 end
+end
+redis.call("SET", KEYS[2], ARGV[2] .. "|" .. ARGV[1], "PX", ARGV[3])
+return state`)
+
+// BeginSend implements tokenstore.SendRecorder: one script checks the
+// lease token and records the send beside the session.
+func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore.SendState, error) {
+	ttl := (sendRecordLeases * l.s.lease).Milliseconds()
+	n, err := beginSendScript.Run(ctx, l.s.rdb, []string{l.key, l.s.key("sending", l.id)}, l.token, tokenstore.Fingerprint(base), ttl).Int()
+	switch {
+	case err != nil:
+		return tokenstore.SendNone, fmt.Errorf("redisstore: lock %q: %w", l.id, err)
+	case n < 0:
+		return tokenstore.SendNone, fmt.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
+	}
+	return tokenstore.SendState(n), nil
+}
+
+// MarkSpent implements tokenstore.SendRecorder.
+func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
+	ttl := sendRecordLeases * l.s.lease
+	if err := l.s.rdb.Set(ctx, l.s.key("sending", l.id), tokenstore.Fingerprint(base)+"|spent", ttl).Err(); err != nil {
+		return fmt.Errorf("redisstore: record refusal %q: %w", l.id, err)
 	}
 	return nil
 }

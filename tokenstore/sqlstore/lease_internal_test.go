@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
+	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
@@ -118,4 +120,48 @@ func TestLeaseHeldAfterTermination(t *testing.T) {
 	_ = l.Release()
 	_, err = st.Load(ctx, "held")
 	require.ErrorIs(t, err, tokenstore.ErrNotFound)
+}
+
+// TestTerminatedAfterSending: holder A's backend is terminated after A
+// sent the refresh. B takes the freed lock and sends the same refresh
+// token, which the provider refuses: B keeps the session
+// (ErrRenewalInDoubt), and A saves its live session by compare-and-set
+// on a new connection. No session is lost.
+func TestTerminatedAfterSending(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, db := internalStore(t)
+	g := providertest.NewGeneric(providertest.WithTokenLifetime(time.Hour))
+	t.Cleanup(g.Close)
+	var off time.Duration
+	now := func() time.Time { return time.Now().Add(off) }
+	c, err := client.New(client.Config{Provider: providers.Generic(g.URL), ClientID: g.ClientID, ClientSecret: g.ClientSecret}, client.WithClock(now))
+	require.NoError(t, err)
+	first, err := c.ExchangeCode(ctx, g.IssueCode(""), client.WithSessionID("cut"))
+	require.NoError(t, err)
+	require.NoError(t, st.Save(ctx, first))
+	off = 2 * time.Hour
+	b, err := tokenstore.NewRefresher(st, tokenstore.RefreshWith(c), tokenstore.WithRefresherClock(now))
+	require.NoError(t, err)
+	var errB error
+	a, err := tokenstore.NewRefresher(st, func(ctx context.Context, s *client.Session) (*client.Session, error) {
+		ns, err := c.Refresh(ctx, s)
+		require.NoError(t, err)
+		terminateHolder(t, st, db, "cut")
+		_, errB = b.Renew(ctx, "cut")
+		return ns, nil
+	}, tokenstore.WithRefresherClock(now))
+	require.NoError(t, err)
+	got, err := a.Renew(ctx, "cut")
+	require.NoError(t, err)
+	require.ErrorIs(t, errB, tokenstore.ErrRenewalInDoubt, "B keeps the session")
+	require.NotErrorIs(t, errB, client.ErrReauthorize)
+	stored, err := st.Load(ctx, "cut")
+	require.NoError(t, err, "no session lost")
+	require.True(t, tokenstore.SameSession(got, stored))
+	require.True(t, g.AccessTokenValid(stored.AccessToken))
+	require.Equal(t, 1, g.Stats().Refreshes)
+	again, err := b.Renew(ctx, "cut")
+	require.NoError(t, err)
+	require.True(t, tokenstore.SameSession(stored, again))
 }

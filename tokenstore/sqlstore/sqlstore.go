@@ -14,14 +14,17 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,6 +114,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			updated_at timestamptz NOT NULL DEFAULT now()
 		)`,
 		`CREATE INDEX IF NOT EXISTS ` + indexName(s.table) + ` ON ` + s.table + ` (provider, subject)`,
+		// The send record of a refresh in flight (see lease.BeginSend).
+		`ALTER TABLE ` + s.table + ` ADD COLUMN IF NOT EXISTS sending text NOT NULL DEFAULT ''`,
+		`ALTER TABLE ` + s.table + ` ADD COLUMN IF NOT EXISTS sending_until timestamptz`,
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -172,7 +178,7 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO `+s.table+` (id, provider, subject, value, updated_at)
 		VALUES ($1, $2, $3, $4, now())
-		ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, subject = EXCLUDED.subject,
+		ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, subject = EXCLUDED.subject, sending = '',
 			value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
 		sess.ID, sess.Provider, sess.Subject, string(v))
 	if err != nil {
@@ -258,7 +264,7 @@ func (s *Store) casTx(ctx context.Context, tx querier, old, sess *client.Session
 	if err := tokenstore.CheckBase(sess.ID, old, cur, err); err != nil {
 		return err
 	}
-	q := `UPDATE ` + s.table + ` SET provider = $2, subject = $3, value = $4, updated_at = now() WHERE id = $1`
+	q := `UPDATE ` + s.table + ` SET provider = $2, subject = $3, value = $4, updated_at = now(), sending = '' WHERE id = $1`
 	if old == nil {
 		q = `INSERT INTO ` + s.table + ` (id, provider, subject, value, updated_at) VALUES ($1, $2, $3, $4, now())
 			ON CONFLICT (id) DO NOTHING`
@@ -365,14 +371,17 @@ func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, err
 		}
 		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
 	}
-	return &lease{s: s, conn: conn, id: id}, nil
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return &lease{s: s, conn: conn, id: id, token: hex.EncodeToString(b)}, nil
 }
 
 // lease is a held transaction-level advisory lock on its own connection.
 type lease struct {
-	s    *Store
-	conn *sql.Conn
-	id   string
+	s     *Store
+	conn  *sql.Conn
+	id    string
+	token string // names this lease in send records
 
 	mu     sync.Mutex
 	done   bool // the transaction ended (committed, rolled back or broken)
@@ -394,6 +403,55 @@ func (l *lease) Held(ctx context.Context) error {
 	if _, err := l.conn.ExecContext(ctx, `SELECT 1`); err != nil {
 		l.done, l.broken = true, true
 		return fmt.Errorf("sqlstore: lock %q: %w (%v)", l.id, ErrLockLost, err)
+	}
+	return nil
+}
+
+var _ tokenstore.SendRecorder = (*lease)(nil)
+
+// sendRecordTTL is how long a send record outlives its holder: long
+// enough for a holder whose connection was cut mid-refresh to save on a
+// new one, after which a refused grant is taken as dead.
+const sendRecordTTL = 10 * time.Minute
+
+// BeginSend implements tokenstore.SendRecorder: Held, then one statement
+// outside the lock's transaction (the record must outlive it if the
+// connection is cut) records the send in the session's row and returns
+// what was there.
+func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore.SendState, error) {
+	if err := l.Held(ctx); err != nil {
+		return tokenstore.SendNone, err
+	}
+	fp := tokenstore.Fingerprint(base)
+	spent, mine := fp+"|spent", fp+"|"+l.token
+	var prev string
+	var live bool
+	err := l.s.db.QueryRowContext(ctx, `WITH prev AS (
+			SELECT sending, coalesce(sending_until > now(), false) AS live FROM `+l.s.table+` WHERE id = $1 FOR UPDATE)
+		UPDATE `+l.s.table+` t SET
+			sending = CASE WHEN prev.live AND prev.sending = $2 THEN prev.sending ELSE $3 END,
+			sending_until = CASE WHEN prev.live AND prev.sending = $2 THEN t.sending_until ELSE now() + $4 * interval '1 millisecond' END
+		FROM prev WHERE t.id = $1
+		RETURNING prev.sending, prev.live`, l.id, spent, mine, sendRecordTTL.Milliseconds()).Scan(&prev, &live)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return tokenstore.SendNone, nil // nothing stored: nothing to keep
+	case err != nil:
+		return tokenstore.SendNone, fmt.Errorf("sqlstore: record send %q: %w", l.id, err)
+	case live && prev == spent:
+		return tokenstore.SendSpent, nil
+	case live && strings.HasPrefix(prev, fp+"|") && prev != mine:
+		return tokenstore.SendUnfinished, nil
+	}
+	return tokenstore.SendNone, nil
+}
+
+// MarkSpent implements tokenstore.SendRecorder.
+func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
+	_, err := l.s.db.ExecContext(ctx, `UPDATE `+l.s.table+` SET sending = $2, sending_until = now() + $3 * interval '1 millisecond' WHERE id = $1`,
+		l.id, tokenstore.Fingerprint(base)+"|spent", sendRecordTTL.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("sqlstore: record refusal %q: %w", l.id, err)
 	}
 	return nil
 }
