@@ -45,7 +45,7 @@ type DeviceAuth struct {
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) error {
 		if sleep == nil {
-			return errors.New("oauthx: WithSleep: nil function")
+			return invalidOption("client.WithSleep", "nil function")
 		}
 		o.sleep = sleep
 		return nil

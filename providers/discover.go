@@ -69,7 +69,7 @@ type discoverConfig struct {
 func WithDiscoveryHTTPClient(hc *http.Client) DiscoverOption {
 	return func(c *discoverConfig) {
 		if hc == nil {
-			c.errs = append(c.errs, errors.New("providers: WithDiscoveryHTTPClient: nil *http.Client"))
+			c.errs = append(c.errs, &client.OptionError{Option: "providers.WithDiscoveryHTTPClient", Reason: "nil *http.Client"})
 			return
 		}
 		c.httpClient = hc
@@ -81,7 +81,7 @@ func WithDiscoveryHTTPClient(hc *http.Client) DiscoverOption {
 func WithDiscoveredName(name string) DiscoverOption {
 	return func(c *discoverConfig) {
 		if name == "" {
-			c.errs = append(c.errs, errors.New("providers: WithDiscoveredName: empty name"))
+			c.errs = append(c.errs, &client.OptionError{Option: "providers.WithDiscoveredName", Reason: "empty name"})
 			return
 		}
 		c.name = name
@@ -103,8 +103,9 @@ func WithSpecOptions(opts ...GenericOption) DiscoverOption {
 // authorization endpoints, and the client authentication method
 // (client_secret_basic when the server lists it or lists nothing, as RFC
 // 8414 defaults to; else client_secret_post; else "none", for public
-// clients). The result is a *Provider; its Metadata method returns the
-// document.
+// clients; WithSpecOptions(WithPrivateKeyJWT(…)) or another option
+// overrides it). The result is a *Provider; its Metadata method returns
+// the document.
 //
 // The document's "issuer" must equal issuer exactly (RFC 8414 §3.3), and
 // every endpoint in it must be https:// (or http:// on a loopback host), or
@@ -147,10 +148,15 @@ func Discover(ctx context.Context, issuer string, opts ...DiscoverOption) (clien
 	if err != nil {
 		return nil, err
 	}
+	authErr := chooseClientAuth(&spec, md)
+	discovered := spec.ClientAuth
 	for _, o := range cfg.opts {
 		if o != nil {
 			o(&spec)
 		}
+	}
+	if authErr != nil && spec.ClientAuth == discovered {
+		return nil, authErr // no option chose a method either
 	}
 	p, err := New(spec)
 	if err != nil {
@@ -180,6 +186,15 @@ func specFrom(name string, md *Metadata) (Spec, error) {
 		DeviceAuthURL:    md.DeviceAuthorizationEndpoint,
 		Metadata:         md,
 	}
+	return spec, nil
+}
+
+// chooseClientAuth picks the client authentication from the metadata:
+// client_secret_basic when the server lists it or lists nothing (RFC
+// 8414's default), else client_secret_post, else "none" (a public client:
+// client_id in the body). With none of those it reports an error, which
+// stands unless an option then chooses a method (WithPrivateKeyJWT…).
+func chooseClientAuth(spec *Spec, md *Metadata) error {
 	methods := md.TokenEndpointAuthMethodsSupported
 	switch {
 	case len(methods) == 0 || slices.Contains(methods, MethodClientSecretBasic):
@@ -187,9 +202,10 @@ func specFrom(name string, md *Metadata) (Spec, error) {
 	case slices.Contains(methods, MethodClientSecretPost), slices.Contains(methods, MethodNone):
 		spec.ClientAuth = AuthInBody
 	default:
-		return Spec{}, discoverError(client.ErrBadResponse, "the server supports no client authentication oauthx can do here ("+strings.Join(methods, ", ")+")")
+		return discoverError(client.ErrBadResponse, "the server supports no client authentication oauthx was given the means for ("+
+			strings.Join(methods, ", ")+"): for private_key_jwt pass WithSpecOptions(WithPrivateKeyJWT(key, kid))")
 	}
-	return spec, nil
+	return nil
 }
 
 // fetchMetadata reads the RFC 8414 document, falling back to the OpenID

@@ -67,10 +67,14 @@ func (p *Provider) eachParam(r *client.TokenRequest, add func(k, v string)) {
 	}
 }
 
-// body encodes the request body: the standard parameters and r.Params,
-// changed last by the EncodeHook, as a form or a JSON object.
-func (p *Provider) body(r *client.TokenRequest) ([]byte, string, error) {
+// body encodes the request body: the standard parameters, r.Params and
+// extra (the client assertion), changed last by the EncodeHook, as a form
+// or a JSON object.
+func (p *Provider) body(r *client.TokenRequest, extra url.Values) ([]byte, string, error) {
 	params := p.Params(r)
+	for k, v := range extra {
+		params[k] = v
+	}
 	if p.spec.EncodeHook != nil {
 		if err := p.spec.EncodeHook(r, params); err != nil {
 			return nil, "", err
@@ -115,7 +119,11 @@ func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) 
 			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
 		}
 	}
-	body, contentType, err := p.body(r)
+	extra, err := p.assertionParams(r, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	body, contentType, err := p.body(r, extra)
 	if err != nil {
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
 	}

@@ -9,17 +9,6 @@ import (
 	"github.com/oauthx/oauthx/client"
 )
 
-// clientAuthParams adds the body parameters of the Spec's client
-// authentication (RFC 6749 §2.3.1) for r.
-func (p *Provider) clientAuthParams(r *client.TokenRequest, add func(k, v string)) {
-	if p.spec.ClientAuth == AuthInBody {
-		add("client_id", r.ClientID)
-		if r.ClientSecret != "" {
-			add("client_secret", r.ClientSecret)
-		}
-	}
-}
-
 // clientAuthHeader sets the header of the Spec's client authentication.
 func (p *Provider) clientAuthHeader(req *http.Request, r *client.TokenRequest) {
 	if p.spec.ClientAuth == AuthBasic {
@@ -28,10 +17,16 @@ func (p *Provider) clientAuthHeader(req *http.Request, r *client.TokenRequest) {
 }
 
 // ClientAuthMethod is the RFC 8414 name of the client authentication the
-// provider uses: MethodClientSecretBasic or MethodClientSecretPost.
+// provider uses: MethodClientSecretBasic, MethodClientSecretPost,
+// MethodPrivateKeyJWT or MethodClientSecretJWT.
 func (p *Provider) ClientAuthMethod() string {
-	if p.spec.ClientAuth == AuthBasic {
+	switch p.spec.ClientAuth {
+	case AuthBasic:
 		return MethodClientSecretBasic
+	case AuthPrivateKeyJWT:
+		return MethodPrivateKeyJWT
+	case AuthClientSecretJWT:
+		return MethodClientSecretJWT
 	}
 	return MethodClientSecretPost
 }
@@ -63,6 +58,20 @@ func (p *Provider) NewEndpointRequest(ctx context.Context, e client.Endpoint, r 
 		v[k] = append([]string(nil), vals...)
 	}
 	p.clientAuthParams(r, func(k, val string) { v.Set(k, val) })
+	aud := p.spec.TokenURL
+	if p.spec.TokenURLFunc != nil {
+		var err error
+		if aud, err = p.spec.TokenURLFunc(r); err != nil {
+			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
+		}
+	}
+	assertion, err := p.assertionParams(r, aud)
+	if err != nil {
+		return nil, err
+	}
+	for k, vals := range assertion {
+		v[k] = vals
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(v.Encode()))
 	if err != nil {
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Description: "bad " + string(e) + " endpoint URL"}

@@ -32,6 +32,15 @@ const (
 	AuthInBody ClientAuth = iota
 	// AuthBasic sends them as HTTP Basic authentication (RFC 6749 §2.3.1).
 	AuthBasic
+	// AuthPrivateKeyJWT sends client_id and a client assertion signed
+	// with Spec.AssertionSigner's private key (RFC 7523 §2.2,
+	// "private_key_jwt"); no secret is sent.
+	AuthPrivateKeyJWT
+	// AuthClientSecretJWT sends client_id and a client assertion signed
+	// with HS256 under the client secret (RFC 7523 §2.2,
+	// "client_secret_jwt"); the secret itself is not sent. The secret
+	// must be at least 32 bytes.
+	AuthClientSecretJWT
 )
 
 // ExpiryPolicy is how a Session's Expiry is decided.
@@ -106,6 +115,10 @@ type Spec struct {
 	Encoding BodyEncoding
 	// ClientAuth says where the credentials go. Default AuthInBody.
 	ClientAuth ClientAuth
+	// AssertionSigner signs the client assertions of AuthPrivateKeyJWT
+	// (required with it). Their audience is the token endpoint's URL, for
+	// the other endpoints' requests too.
+	AssertionSigner *client.AssertionSigner
 	// Header is added to every token request (e.g. an API version).
 	Header http.Header
 	// OmitGrantType lists grants sent without a grant_type parameter
@@ -231,6 +244,9 @@ func (p *Provider) check() error {
 	}
 	if s.DefaultLifetime < 0 {
 		return &client.OptionError{Option: "providers.Spec.DefaultLifetime", Reason: "negative"}
+	}
+	if s.ClientAuth == AuthPrivateKeyJWT && s.AssertionSigner == nil {
+		return &client.OptionError{Option: "providers.Spec.AssertionSigner", Reason: "required with AuthPrivateKeyJWT (see WithPrivateKeyJWT)"}
 	}
 	return s.checkEndpoints()
 }

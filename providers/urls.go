@@ -36,9 +36,13 @@ func WithDeviceAuthURL(u string) GenericOption {
 // form is checked with the others by checkEndpoints.
 func (s *Spec) requireURL(option, u string) {
 	if u == "" {
-		s.Err = errors.Join(s.Err, &client.OptionError{Option: "providers." + option, Reason: "empty URL"})
+		s.addErr(&client.OptionError{Option: "providers." + option, Reason: "empty URL"})
 	}
 }
+
+// addErr records what an option given an invalid value found, for
+// Validate (and so client.New) to report.
+func (s *Spec) addErr(err error) { s.Err = errors.Join(s.Err, err) }
 
 // checkEndpoints applies client.CheckEndpoint to every endpoint the Spec
 // names besides the token endpoint: credentials and tokens are posted to

@@ -60,6 +60,8 @@ type GenericStats struct {
 	DeviceAuthorizations int // device authorization requests answered with a device code
 	DevicePolls          int // device_code token requests, whatever the answer
 	DeviceCodesReused    int // device codes polled after their terminal answer
+	Assertions           int // client assertions accepted
+	ReplayedAssertions   int // client assertions presented a second time (refused)
 }
 
 type codeGrant struct {
@@ -191,7 +193,7 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token, client_credentials or device_code")
 		return
 	}
-	if k, bad := unexpectedField(params, allowed); bad {
+	if k, bad := unexpectedField(params, withAssertionParams(allowed)); bad {
 		g.fail(w, http.StatusBadRequest, "invalid_request", "unexpected parameter "+strconv.Quote(k))
 		return
 	}
@@ -252,6 +254,9 @@ func (g *Generic) readParams(w http.ResponseWriter, r *http.Request) (url.Values
 
 // authenticate accepts credentials in the body or as HTTP Basic, not both.
 func (g *Generic) authenticate(r *http.Request, p url.Values) bool {
+	if usesAssertion(p) {
+		return g.authenticateAssertion(r, p) // generic_clientauth.go
+	}
 	id, secret, basic := r.BasicAuth()
 	if basic {
 		if p.Has("client_id") || p.Has("client_secret") {

@@ -105,7 +105,7 @@ func (g *Generic) decideDevice(userCode string, to deviceState) bool {
 
 // deviceAuthorization is RFC 8628 §3.1–3.2.
 func (g *Generic) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
-	p, ok := g.formParams(w, r, []string{"client_id", "client_secret", "scope"})
+	p, ok := g.formParams(w, r, withAssertionParams([]string{"client_id", "client_secret", "scope"}))
 	if !ok {
 		return
 	}

@@ -18,6 +18,7 @@ type extConfig struct {
 	clientScopes []string // nil: any scope
 	discovery    discoveryConfig
 	device       deviceConfig
+	clientAuth   clientAuthConfig
 }
 
 // WithClientScopes limits the scopes a client credentials grant may ask
@@ -32,6 +33,7 @@ type genericExt struct {
 	tokens  map[string]*tokenInfo // every token issued, live or not
 	revoked map[string]bool       // revoked access and refresh tokens
 	devices map[string]*deviceGrantState
+	jtis    map[string]bool // client assertion ids seen
 }
 
 // tokenInfo is what the fake knows about one issued token.
@@ -49,6 +51,7 @@ func (e *genericExt) init() {
 	e.tokens = map[string]*tokenInfo{}
 	e.revoked = map[string]bool{}
 	e.devices = map[string]*deviceGrantState{}
+	e.jtis = map[string]bool{}
 }
 
 // routes adds the endpoints to the fake's mux. Faults queued with Fail are
@@ -116,7 +119,7 @@ func (g *Generic) clientCredentials(w http.ResponseWriter, p url.Values) {
 // endpoint, with only the parameters RFC 7009/7662 name, and
 // authenticates the client.
 func (g *Generic) endpointParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	p, ok := g.formParams(w, r, []string{"token", "token_type_hint", "client_id", "client_secret"})
+	p, ok := g.formParams(w, r, withAssertionParams([]string{"token", "token_type_hint", "client_id", "client_secret"}))
 	if !ok {
 		return nil, false
 	}
