@@ -139,7 +139,9 @@ type BrowserStateConfig struct {
 //
 // Begin, on the page that sends the user away, makes a state and sets a
 // login cookie: HttpOnly, SameSite=Lax, Secure unless the request's host is
-// loopback, living the state's lifetime. Verify, on the page the user comes
+// loopback, living the state's lifetime. (Behind a reverse proxy, pass the
+// public Host through: a Host rewritten to 127.0.0.1 makes the cookie
+// not Secure.) Verify, on the page the user comes
 // back to, clears that cookie whatever the outcome and accepts the state
 // only with the cookie it was begun with, before it expires. A link that
 // carries a state but is opened in another browser (login CSRF: an
