@@ -99,12 +99,30 @@ type demo struct {
 	steps []demoStep
 }
 
-// sub is an in-process invocation of the CLI's own commands on the demo's
-// store, with the secret already read (as from $OAUTHX_CLIENT_SECRET).
-func (d *demo) sub(stdout, stderr io.Writer, baseURL, clientID, secret string) *cli {
-	return &cli{ctx: d.ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
-		getenv: func(string) string { return "" }, store: "file:" + d.dir,
-		baseURL: baseURL, clientID: clientID, secretRead: true, secret: secret}
+// oauthx runs the CLI in-process through its public entry, as a user
+// would: `oauthx --store file:DIR [--base-url …] [--client-id …] args…`
+// with the secret in $OAUTHX_CLIENT_SECRET. A failure is the message the
+// command printed on stderr.
+func (d *demo) oauthx(stdout, stderr io.Writer, baseURL, clientID, secret string, args ...string) error {
+	all := []string{"--store", "file:" + d.dir}
+	if baseURL != "" {
+		all = append(all, "--base-url", baseURL)
+	}
+	if clientID != "" {
+		all = append(all, "--client-id", clientID)
+	}
+	env := func(k string) string {
+		if k == envClientSecret {
+			return secret
+		}
+		return ""
+	}
+	var errb bytes.Buffer
+	code := run(d.ctx, append(all, args...), strings.NewReader(""), stdout, io.MultiWriter(stderr, &errb), env)
+	if code != exitOK {
+		return fmt.Errorf("oauthx %s exited %d: %s", args[0], code, strings.TrimSpace(errb.String()))
+	}
+	return nil
 }
 
 // login runs `oauthx login <provider>` in-process and plays the browser: it
@@ -113,10 +131,9 @@ func (d *demo) sub(stdout, stderr io.Writer, baseURL, clientID, secret string) *
 // the command to save the session.
 func (d *demo) login(provider, name, baseURL, clientID, secret string) (*client.Session, error) {
 	pr, pw := io.Pipe()
-	sub := d.sub(io.Discard, pw, baseURL, clientID, secret)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- cmdLogin(sub, []string{provider, "--name", name, "--timeout", "30s"})
+		errc <- d.oauthx(io.Discard, pw, baseURL, clientID, secret, "login", provider, "--name", name, "--timeout", "30s")
 		_ = pw.Close()
 	}()
 	var loginURL string // the loopback /login page, which sends the browser on
@@ -325,7 +342,7 @@ func (d *demo) generic() {
 	})
 	d.step("oauthx token generic-login prints the access token and nothing else", func() (string, error) {
 		var out, errb bytes.Buffer
-		if err := cmdToken(d.sub(&out, &errb, "", "", fake.ClientSecret), []string{"generic-login"}); err != nil {
+		if err := d.oauthx(&out, &errb, "", "", fake.ClientSecret, "token", "generic-login"); err != nil {
 			return "", err
 		}
 		ls, err := d.st.Load(d.ctx, "generic-login")
@@ -436,22 +453,16 @@ func (d *demo) shopify() {
 		return fmt.Sprintf("new access %s, %s", redact(ns.AccessToken), expiryText(ns, time.Now())), nil
 	})
 	d.step("call the Admin API with X-Shopify-Access-Token; the old refresh token is retired", func() (string, error) {
-		hc, err := cl.shop.AdminClient(exp, nil)
-		if err != nil {
+		var out struct {
+			Shop struct {
+				Domain string `json:"myshopify_domain"`
+			} `json:"shop"`
+		}
+		if err := cl.shop.AdminCall(d.ctx, exp, http.MethodGet, "api/2025-01/shop.json", nil, &out); err != nil {
 			return "", err
 		}
-		u, err := cl.shop.AdminURL(shop, "api/2025-01/shop.json")
-		if err != nil {
-			return "", err
-		}
-		req, _ := http.NewRequestWithContext(d.ctx, http.MethodGet, u, nil)
-		resp, err := hc.Do(req)
-		if err != nil {
-			return "", err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("shop.json answered %d", resp.StatusCode)
+		if out.Shop.Domain != shop {
+			return "", fmt.Errorf("shop.json named %q", out.Shop.Domain)
 		}
 		// Shopify keeps the used refresh token valid until the new access
 		// token is first used; now it is refused.
@@ -506,7 +517,7 @@ func (d *demo) finch() {
 		return "ErrInvalidRequest: nothing to refresh (the CLI exits 2)", nil
 	})
 	d.step("disconnect (oauthx logout) revokes the token and forgets it", func() (string, error) {
-		if err := cl.finch.Disconnect(d.ctx, s); err != nil {
+		if err := d.oauthx(io.Discard, io.Discard, "", "", fake.ClientSecret, "logout", "finch"); err != nil {
 			return "", err
 		}
 		if fake.AccessTokenValid(s.AccessToken) {
