@@ -64,6 +64,8 @@ type MigrationResult struct {
 
 // MigrationSummary counts the outcomes of MigrateSessions.
 type MigrationSummary struct {
+	// Migrated, WouldMigrate, Skipped and Failed count the results by
+	// outcome.
 	Migrated, WouldMigrate, Skipped, Failed int
 	// Results has one entry per session, in the order of Sessions.
 	Results []MigrationResult
