@@ -1,9 +1,11 @@
 package shopify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -410,7 +412,13 @@ func TestMiddlewareFailures(t *testing.T) {
 	})
 	t.Run("storage down", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, shopify.MiddlewareConfig{}, appOption{})
+		var logs syncBuffer
+		a := newApp(t, shopify.MiddlewareConfig{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, appOption{})
+		t.Cleanup(func() {
+			assert.Contains(t, logs.String(), "level=ERROR", "a storage failure is logged as an error")
+			assert.Contains(t, logs.String(), "status=500")
+			assert.NotContains(t, logs.String(), testAPISecret)
+		})
 		down := error(errors.New("connection refused"))
 		a.store.loadErr.Store(&down)
 		resp, body := a.get(t, a.fake.SessionToken(testShop, 1), "")
@@ -457,3 +465,16 @@ func TestMiddlewareBouncePage(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	assert.Zero(t, a.handled.Load())
 }
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
