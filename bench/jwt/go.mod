@@ -4,6 +4,8 @@ go 1.26.0
 
 require github.com/oauthx/oauthx v0.0.0
 
+require github.com/go-jose/go-jose/v4 v4.1.4 // indirect
+
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
