@@ -19,12 +19,14 @@ func (e *invalidError) Is(target error) bool { return target == ErrInvalidSessio
 
 func isUTF8(s string) bool { return utf8.ValidString(s) }
 
-// SaveError is returned by TokenSource when a refresh succeeded but the
-// rotated session could not be saved. The provider may already have
-// invalidated the old refresh token, so the stored session is probably
-// dead: Session holds the only copy of the new one, for the caller to
-// save elsewhere or to show the user how to recover. Error never prints
-// it.
+// SaveError reports a refresh that succeeded but whose rotated session
+// the store did not accept: Refresher.Renew returns it beside the
+// session, and TokenSource.Unsaved reports it while the save is retried.
+// The provider may already have invalidated the old refresh token, so
+// the stored session is probably dead: Session holds the only copy of the
+// new one (the Refresher keeps it and retries; a process about to exit
+// can save it elsewhere or show the user how to recover). Error never
+// prints it.
 type SaveError struct {
 	// ID is the session ID.
 	ID string
