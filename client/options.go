@@ -62,9 +62,10 @@ func defaultOptions() options {
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc (its Transport, Jar,
-// Timeout and CheckRedirect are kept; later changes to hc do not affect the
-// Client). A nil hc is an error.
+// WithHTTPClient sends requests through a copy of hc (its Transport, Jar
+// and Timeout are kept; later changes to hc do not affect the Client).
+// Its CheckRedirect is not used for the requests the Client sends: they
+// never follow a redirect. A nil hc is an error.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
