@@ -104,7 +104,7 @@ func transportError(hreq *http.Request, err error) *Error {
 		err = ue.Err // its text repeats the URL; the endpoint is added below
 	}
 	desc := hreq.Method + " " + safeEndpoint(hreq)
-	cause, what := safeCause(err)
+	what, cause := safeCause(err)
 	if what != "" {
 		desc += ": " + what
 	}

@@ -16,45 +16,45 @@ import (
 // context packages from addresses, system errors and certificate names
 // are kept for errors.Is and errors.As.
 
-// safeCause returns the part of err that may be kept as Error.Err, and,
-// when err is not kept, a fixed description of what went wrong.
-func safeCause(err error) (error, string) {
+// safeCause returns, when err is not kept, a fixed description of what
+// went wrong, and the part of err that may be kept as Error.Err.
+func safeCause(err error) (string, error) {
 	if errors.Is(err, context.Canceled) {
-		return context.Canceled, ""
+		return "", context.Canceled
 	}
 	var op *net.OpError
 	if errors.As(err, &op) {
-		return op, ""
+		return "", op
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
-		return dns, ""
+		return "", dns
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		// net/http's Client.Timeout error repeats the text of whatever
 		// failed when the timer fired.
-		return errTimeout{}, ""
+		return "", errTimeout{}
 	}
 	var cert *tls.CertificateVerificationError
 	if errors.As(err, &cert) {
-		return cert, ""
+		return "", cert
 	}
 	var alert tls.AlertError
 	if errors.As(err, &alert) {
-		return alert, ""
+		return "", alert
 	}
 	var rec tls.RecordHeaderError
 	if errors.As(err, &rec) {
-		return rec, ""
+		return "", rec
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return io.ErrUnexpectedEOF, ""
+		return "", io.ErrUnexpectedEOF
 	}
 	if errors.Is(err, io.EOF) {
-		return io.EOF, "connection closed before a complete answer"
+		return "connection closed before a complete answer", io.EOF
 	}
-	return nil, protocolFailure(err.Error())
+	return protocolFailure(err.Error()), nil
 }
 
 // protocolFailures name what net/http found wrong, by the words its

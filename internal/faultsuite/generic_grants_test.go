@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,9 +49,10 @@ func TestLeakScanGenericGrants(t *testing.T) {
 	e.secrets.add(sentinelClientSecret)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	d := key.D.FillBytes(make([]byte, 32))
+	d, err := key.Bytes()
+	require.NoError(t, err)
 	e.secrets.add(base64.RawURLEncoding.EncodeToString(d)) // the JWK "d"
-	e.secrets.add(key.D.String())
+	e.secrets.add(new(big.Int).SetBytes(d).String())
 
 	var mu sync.Mutex
 	echo := rawServer(t, echoAll(func(body string) {
