@@ -35,8 +35,9 @@ type Config struct {
 // Finch Connect, Disconnect and Introspect. It is safe for concurrent use
 // and never prints its secret.
 type Client struct {
-	c   *client.Client
-	cfg config
+	c         *client.Client
+	cfg       config
+	hasSecret bool // Connect Sessions authenticate with id and secret
 }
 
 // New checks cfg and returns a Client. opts are the client package's
@@ -61,7 +62,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{c: c, cfg: fc}, nil
+	return &Client{c: c, cfg: fc, hasSecret: cfg.ClientSecret != ""}, nil
 }
 
 // TokenClient returns the underlying client.Client, e.g. for

@@ -17,8 +17,9 @@ const FinchAPIVersion = "2020-09-17"
 const FinchCodeLifetime = 10 * time.Minute
 
 // Finch is a strict fake of Finch's API for finch.Provider:
-// POST /auth/token, POST /disconnect, GET /introspect, and GET /authorize
-// standing in for Finch Connect.
+// POST /auth/token, POST /disconnect, GET /introspect, POST
+// /connect/sessions and /connect/sessions/reauthenticate (see
+// finch_connect.go), and GET /authorize standing in for Finch Connect.
 //
 // The token endpoint takes a JSON object of strings only: a form body is
 // answered 415, an unknown or missing field 400, a wrong or missing
@@ -41,17 +42,21 @@ type Finch struct {
 	codes  map[string]finchCode
 	spent  map[string]bool
 	tokens map[string]*FinchConnection // live access token → its connection
+	// sessions are the Connect Sessions not yet used, by session id.
+	sessions map[string]*finchSession
 }
 
 // FinchStats counts what the Finch fake has seen.
 type FinchStats struct {
-	Requests       int // API requests (token, disconnect, introspect), faults included
-	TokenRequests  int // POST /auth/token requests, faults included
-	CodeExchanges  int // successful code exchanges
-	Rejected       int // requests answered with an error
-	ReusedCodes    int // codes presented a second time
-	Disconnects    int // successful disconnects
-	Introspections int // successful introspections
+	Requests          int // API requests (token, disconnect, introspect), faults included
+	TokenRequests     int // POST /auth/token requests, faults included
+	CodeExchanges     int // successful code exchanges
+	Rejected          int // requests answered with an error
+	ReusedCodes       int // codes presented a second time
+	Disconnects       int // successful disconnects
+	Introspections    int // successful introspections
+	ConnectSessions   int // Connect Sessions created (new connections)
+	Reauthentications int // reauthentication sessions created
 }
 
 // FinchConnection is what the fake knows about one connection; it comes
@@ -59,6 +64,7 @@ type FinchStats struct {
 type FinchConnection struct {
 	ConnectionID   string
 	CustomerID     string
+	CustomerName   string
 	CompanyID      string
 	AccountID      string
 	ProviderID     string
@@ -107,7 +113,7 @@ func NewFinch(opts ...FinchOption) *Finch {
 	}
 	f := &Finch{
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
-		codes: map[string]finchCode{}, spent: map[string]bool{}, tokens: map[string]*FinchConnection{},
+		codes: map[string]finchCode{}, spent: map[string]bool{}, tokens: map[string]*FinchConnection{}, sessions: map[string]*finchSession{},
 	}
 	mux := http.NewServeMux()
 	api := func(path string, h http.HandlerFunc) {
@@ -124,6 +130,8 @@ func NewFinch(opts ...FinchOption) *Finch {
 	api("/auth/token", f.token)
 	api("/disconnect", f.disconnect)
 	api("/introspect", f.introspect)
+	api("/connect/sessions", f.connectSession)
+	api("/connect/sessions/reauthenticate", f.reauthenticate)
 	mux.HandleFunc("/authorize", f.authorize)
 	f.URL = f.start(cfg.common, mux)
 	f.ConnectURL = f.URL + "/authorize"
@@ -253,6 +261,7 @@ func (f *Finch) token(w http.ResponseWriter, r *http.Request) {
 		"token_type":      "bearer",
 		"connection_id":   conn.ConnectionID,
 		"customer_id":     nullable(conn.CustomerID),
+		"customer_name":   nullable(conn.CustomerName),
 		"account_id":      conn.AccountID,
 		"company_id":      conn.CompanyID,
 		"client_type":     conn.ClientType,
@@ -353,6 +362,10 @@ func (f *Finch) introspect(w http.ResponseWriter, r *http.Request) {
 // and the state.
 func (f *Finch) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if q.Has("session") {
+		f.authorizeSession(w, r, q)
+		return
+	}
 	target, ok := authorizeTarget(w, q, f.cfg.clientID)
 	if !ok {
 		return
