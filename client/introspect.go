@@ -50,12 +50,7 @@ func (c *Client) Introspect(ctx context.Context, token, tokenTypeHint string) (*
 	if token == "" {
 		return nil, c.invalid("empty token to introspect")
 	}
-	r := c.newRequest("")
-	r.Token = token
-	params := map[string][]string{"token": {token}}
-	if tokenTypeHint != "" {
-		params["token_type_hint"] = []string{tokenTypeHint}
-	}
+	r, params := c.tokenRequest(token, tokenTypeHint)
 	obj, err := c.callEndpoint(ctx, EndpointIntrospection, r, params, true)
 	if err != nil {
 		return nil, err

@@ -25,12 +25,21 @@ func (c *Client) Revoke(ctx context.Context, token, tokenTypeHint string) error 
 	if token == "" {
 		return c.invalid("empty token to revoke")
 	}
+	r, params := c.tokenRequest(token, tokenTypeHint)
+	_, err := c.callEndpoint(ctx, EndpointRevocation, r, params, true)
+	return err
+}
+
+// tokenRequest is the request and form of a call about one token
+// (revocation, RFC 7009 §2.1; introspection, RFC 7662 §2.1): token and,
+// when not empty, token_type_hint. The token is recorded on the request so
+// that it is scrubbed from every error.
+func (c *Client) tokenRequest(token, tokenTypeHint string) (*TokenRequest, map[string][]string) {
 	r := c.newRequest("")
 	r.Token = token
 	params := map[string][]string{"token": {token}}
 	if tokenTypeHint != "" {
 		params["token_type_hint"] = []string{tokenTypeHint}
 	}
-	_, err := c.callEndpoint(ctx, EndpointRevocation, r, params, true)
-	return err
+	return r, params
 }

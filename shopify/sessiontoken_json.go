@@ -226,12 +226,7 @@ func (r *jsonObjectReader) number() bool {
 		return false
 	}
 	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = digits(s, i+1); i < 0 {
 			return false
 		}
 	}
@@ -240,16 +235,25 @@ func (r *jsonObjectReader) number() bool {
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = digits(s, i); i < 0 {
 			return false
 		}
 	}
 	r.i = i
 	return true
+}
+
+// digits skips the one or more ASCII digits at s[i:] and returns the index
+// after them, or -1 when there is none.
+func digits(s string, i int) int {
+	d := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == d {
+		return -1
+	}
+	return i
 }
 
 // str reads a string at r.i and returns its decoded text: a substring of

@@ -44,14 +44,7 @@ func cmdExchange(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := newClients(target{
-		meta:   meta,
-		secret: secret, redirectURL: *redirect,
-	})
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	cl, st, closeStore, err := c.clientsAndStore(target{meta: meta, secret: secret, redirectURL: *redirect})
 	if err != nil {
 		return err
 	}

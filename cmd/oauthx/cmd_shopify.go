@@ -40,14 +40,10 @@ func cmdShopifyExchange(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := newClients(target{
+	cl, st, closeStore, err := c.clientsAndStore(target{
 		meta:   sessionMeta{Provider: provShopify, BaseURL: c.baseURL, ClientID: c.clientIDOr("")},
 		secret: secret,
 	})
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
 	if err != nil {
 		return err
 	}

@@ -79,11 +79,7 @@ func cmdShopifyMigrate(c *cli, args []string) error {
 		}
 	}
 	meta := sessionMeta{Provider: provShopify, BaseURL: c.baseURL, ClientID: clientID}
-	cl, err := newClients(target{meta: meta, secret: secret})
-	if err != nil {
-		return err
-	}
-	st, closeStore, err := c.openStore()
+	cl, st, closeStore, err := c.clientsAndStore(target{meta: meta, secret: secret})
 	if err != nil {
 		return err
 	}

@@ -335,6 +335,20 @@ func (c *cli) clientIDOr(def string) string {
 	return def
 }
 
+// clientsAndStore builds the client of t and opens --store, for a command
+// that saves the session it gets. The caller defers the returned close.
+func (c *cli) clientsAndStore(t target) (*clients, tokenstore.Store, func(), error) {
+	cl, err := newClients(t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, closeStore, err := c.openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cl, st, closeStore, nil
+}
+
 // openStore opens --store. The caller defers the returned close.
 func (c *cli) openStore() (tokenstore.Store, func(), error) {
 	spec, err := parseStore(c.store)
