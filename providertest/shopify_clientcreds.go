@@ -1,21 +1,18 @@
 package providertest
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // ShopifyClientAssertionType is the client_assertion_type of an
@@ -168,12 +165,12 @@ func (f *Shopify) assertionAudience(r *http.Request, shop string) string {
 	return "https://" + shop + "/admin/oauth/access_token"
 }
 
-// checkAssertion verifies a client assertion on the fake's own code and
-// returns why it is refused ("" when it is good): a compact JWS whose
-// header has alg RS256 or ES256 matching the key registered under its kid
-// (typ, if present, JWT; no crit), signed by that key; claims iss and sub
-// equal to the client_id (the API key), aud equal to the token endpoint,
-// numeric iat not in the future and exp after now, at most
+// checkAssertion verifies a client assertion through go-jose and returns
+// why it is refused ("" when it is good): a compact JWS whose header has
+// alg RS256 or ES256 matching the key registered under its kid (typ, if
+// present, JWT; no crit), signed by that key; claims iss and sub equal to
+// the client_id (the API key), aud a single string equal to the token
+// endpoint, numeric iat not in the future and exp after now, at most
 // ShopifyMaxAssertionLifetime apart, nbf (if any) not in the future, and
 // a jti never seen before.
 func (f *Shopify) checkAssertion(tok, clientID, aud string) string {
@@ -190,85 +187,48 @@ func (f *Shopify) checkAssertion(tok, clientID, aud string) string {
 }
 
 func (f *Shopify) assertionReason(tok, clientID, aud string) string {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return "not a compact JWS"
+	jws, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	if err != nil || len(jws.Headers) != 1 {
+		return "not a compact JWS signed with RS256 or ES256"
 	}
-	var h struct {
-		Alg, Kid, Typ string
-		Crit          []string
+	h := jws.Headers[0]
+	if typ, ok := h.ExtraHeaders["typ"]; ok && typ != "JWT" {
+		return "bad typ"
 	}
-	header, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil || json.Unmarshal(header, &h) != nil {
-		return "bad header"
-	}
-	if h.Typ != "" && h.Typ != "JWT" || len(h.Crit) > 0 {
-		return "bad typ or crit"
+	if _, ok := h.ExtraHeaders["crit"]; ok {
+		return "crit is not accepted"
 	}
 	f.doors.mu.Lock()
-	key := f.doors.keys[h.Kid]
+	key := f.doors.keys[h.KeyID]
 	f.doors.mu.Unlock()
 	if key == nil {
 		return "unknown kid"
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return "bad signature encoding"
+	var c jwt.Claims
+	var raw struct {
+		Aud any `json:"aud"`
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	switch k := key.(type) {
-	case *rsa.PublicKey:
-		if h.Alg != "RS256" || rsa.VerifyPKCS1v15(k, crypto.SHA256, sum[:], sig) != nil {
-			return "bad RS256 signature"
-		}
-	case *ecdsa.PublicKey:
-		if h.Alg != "ES256" || len(sig) != 64 ||
-			!ecdsa.Verify(k, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
-			return "bad ES256 signature"
-		}
+	if jws.Claims(key, &c, &raw) != nil {
+		return "bad signature or claims"
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return "bad payload"
-	}
-	var c map[string]any
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if dec.Decode(&c) != nil {
-		return "bad payload"
-	}
-	str := func(k string) string { s, _ := c[k].(string); return s }
-	num := func(k string) (int64, bool) {
-		n, ok := c[k].(json.Number)
-		if !ok {
-			return 0, false
-		}
-		v, err := n.Int64()
-		return v, err == nil
-	}
-	now := f.cfg.now().Unix()
-	iat, okIat := num("iat")
-	exp, okExp := num("exp")
+	now := f.cfg.now()
 	switch {
-	case str("iss") != f.cfg.apiKey || clientID != f.cfg.apiKey:
+	case c.Issuer != f.cfg.apiKey || clientID != f.cfg.apiKey:
 		return "iss is not the client_id"
-	case str("sub") != f.cfg.apiKey:
+	case c.Subject != f.cfg.apiKey:
 		return "sub is not the client_id"
-	case str("aud") != aud:
+	case raw.Aud != aud:
 		return "aud is not this token endpoint"
-	case !okIat || iat > now:
+	case c.IssuedAt == nil || c.IssuedAt.Time().After(now):
 		return "iat missing or in the future"
-	case !okExp || exp <= now:
+	case c.Expiry == nil || !c.Expiry.Time().After(now):
 		return "exp missing or past"
-	case exp-iat > int64(ShopifyMaxAssertionLifetime/time.Second):
+	case c.Expiry.Time().Sub(c.IssuedAt.Time()) > ShopifyMaxAssertionLifetime:
 		return "lives longer than 5 minutes"
-	case str("jti") == "":
+	case c.NotBefore != nil && c.NotBefore.Time().After(now):
+		return "nbf in the future"
+	case c.ID == "":
 		return "jti missing"
-	}
-	if _, has := c["nbf"]; has {
-		if nbf, ok := num("nbf"); !ok || nbf > now {
-			return "nbf in the future"
-		}
 	}
 	f.doors.mu.Lock()
 	defer f.doors.mu.Unlock()
@@ -276,34 +236,37 @@ func (f *Shopify) assertionReason(tok, clientID, aud string) string {
 		f.doors.jtis = map[string]time.Time{}
 	}
 	for j, e := range f.doors.jtis {
-		if e.Unix() < now {
+		if e.Before(now) {
 			delete(f.doors.jtis, j)
 		}
 	}
-	if _, used := f.doors.jtis[str("jti")]; used {
+	if _, used := f.doors.jtis[c.ID]; used {
 		return "jti already used"
 	}
-	f.doors.jtis[str("jti")] = time.Unix(exp, 0)
+	f.doors.jtis[c.ID] = c.Expiry.Time()
 	return ""
 }
 
-// MintClientAssertion signs claims as a client assertion under kid, for
-// tests that craft good and broken application-only requests: ES256 with
-// a P-256 *ecdsa.PrivateKey, RS256 with an *rsa.PrivateKey.
+// MintClientAssertion signs claims as a client assertion under kid
+// (through go-jose, header typ JWT), for tests that craft good and broken
+// application-only requests: ES256 with a P-256 *ecdsa.PrivateKey, RS256
+// with an *rsa.PrivateKey.
 func MintClientAssertion(key crypto.Signer, kid string, claims map[string]any) (string, error) {
-	switch k := key.(type) {
+	var alg jose.SignatureAlgorithm
+	switch key.(type) {
 	case *ecdsa.PrivateKey:
-		return signES256Header(k, map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"}, claims), nil
+		alg = jose.ES256
 	case *rsa.PrivateKey:
-		input := jwtSegment(map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"}) + "." + jwtSegment(claims)
-		sum := sha256.Sum256([]byte(input))
-		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
-		if err != nil {
-			return "", err
-		}
-		return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+		alg = jose.RS256
+	default:
+		return "", errors.New("providertest: MintClientAssertion takes an *ecdsa.PrivateKey or an *rsa.PrivateKey")
 	}
-	return "", errors.New("providertest: MintClientAssertion takes an *ecdsa.PrivateKey or an *rsa.PrivateKey")
+	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), kid)
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
+	if err != nil {
+		return "", err
+	}
+	return jwt.Signed(s).Claims(claims).Serialize()
 }
 
 // ClientAssertionClaims are the claims of a good client assertion for
