@@ -228,6 +228,10 @@ type CallbackError struct {
 	// ProviderError is the error code the provider put in the query
 	// (access_denied, …), if any.
 	ProviderError string
+	// ProviderDescription is the provider's error_description, if any:
+	// its text, bounded and without control characters (escape it before
+	// putting it in HTML).
+	ProviderDescription string
 	// Err is the cause: a refused state (ErrInvalidState), ErrMissingCode,
 	// ErrAuthorizationFailed, the exchange's *Error, ErrNoSessionID
 	// (joined with the ID or VerifyIDToken error, if any), or the Save
@@ -280,7 +284,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusForbidden
 		}
 		h.fail(w, r, &CallbackError{StatusCode: status, Reason: "the provider reported " + code,
-			ProviderError: code, Err: ErrAuthorizationFailed})
+			ProviderError: code, ProviderDescription: safeDescription(q.Get("error_description")), Err: ErrAuthorizationFailed})
 		return
 	}
 	code := q.Get("code")
@@ -375,6 +379,29 @@ func safeCode(s string) string {
 	}
 	if b.Len() == 0 {
 		return "an unnamed error"
+	}
+	return b.String()
+}
+
+// maxDescription bounds a provider's error_description kept in a
+// CallbackError.
+const maxDescription = 300
+
+// safeDescription keeps a provider's error_description readable: control
+// characters dropped, at most maxDescription runes.
+func safeDescription(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range s {
+		if n >= maxDescription {
+			b.WriteString("…")
+			break
+		}
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+			continue
+		}
+		b.WriteRune(c)
+		n++
 	}
 	return b.String()
 }
