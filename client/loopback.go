@@ -57,7 +57,8 @@ type LoopbackConfig struct {
 	// opener (it implies OpenBrowser).
 	Browser func(url string) error
 	// Out, if set, receives a line with the URL to open (printed whatever
-	// OpenBrowser does, so the user can copy it).
+	// OpenBrowser does, so the user can copy it) and a note for each
+	// callback ignored for its state.
 	Out io.Writer
 	// Timeout bounds the wait for the browser (0: DefaultLoopbackTimeout).
 	Timeout time.Duration
@@ -157,7 +158,11 @@ func LoopbackLogin(ctx context.Context, cfg LoopbackConfig) (*Session, error) {
 			}
 			loginPage(w, cerr.StatusCode, false, "Login failed", cerr.Reason, detail)
 			if errors.Is(cerr, ErrInvalidState) {
-				return // not the browser this login sent: keep waiting
+				// Not the browser this login sent: keep waiting.
+				if cfg.Out != nil {
+					fmt.Fprintln(cfg.Out, "ignored a callback with an unknown state")
+				}
+				return
 			}
 			finish(result{err: cerr})
 		},

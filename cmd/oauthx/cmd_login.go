@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"html"
 	"net"
-	"net/http"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
@@ -21,7 +20,8 @@ import (
 // port serves /login, which binds a single-use state to the browser with a
 // cookie and redirects to the provider, and takes the redirect back: it
 // checks the state against the cookie, exchanges the code (with the PKCE
-// verifier for generic and Passport) and saves the session.
+// verifier for generic and Passport) and saves the session — all of it
+// through client.LoopbackLogin.
 func cmdLogin(c *cli, args []string) error {
 	fs := c.flagSet("login", "<generic|finch|passport> [flags]")
 	name := fs.String("name", "", "session name (default: the provider)")
@@ -30,6 +30,7 @@ func cmdLogin(c *cli, args []string) error {
 	products := fs.String("products", "company,directory", "finch: products to ask for, comma-separated")
 	sandbox := fs.String("sandbox", "", `finch: Connect sandbox ("finch" or "provider")`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser")
+	open := fs.Bool("open", os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" || runtime.GOOS == "darwin" || runtime.GOOS == "windows", "open the login page in the system browser (default: when a desktop session is present)")
 	device := fs.Bool("device", false, "generic: the device authorization grant (RFC 8628) instead of a browser redirect: prints a code to enter on any device")
 	pos, err := c.parse(fs, args)
 	if err != nil {
@@ -69,7 +70,8 @@ func cmdLogin(c *cli, args []string) error {
 		return c.loginDevice(meta, secret, sc, *name, *timeout)
 	}
 
-	// RFC 8252 §7.3: loopback IP literal, port chosen by the OS.
+	// RFC 8252 §7.3: loopback IP literal, port chosen by the OS. The
+	// listener comes first: the clients need the redirect URL.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("starting the loopback redirect server: %w", err)
@@ -98,16 +100,6 @@ func cmdLogin(c *cli, args []string) error {
 			return err
 		}
 	}
-
-	// The URL to open is this server's /login: it sets the login cookie
-	// that binds the state to the browser, then redirects to the provider.
-	// The state is signed with a key that lives as long as this process.
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	state, err := client.NewBrowserState(client.BrowserStateConfig{Key: key, Lifetime: *timeout})
-	if err != nil {
-		return err
-	}
 	lp := loginParams{redirect: redirect, scopes: sc, products: splitList(*products), sandbox: *sandbox}
 	authorize := func(as *client.AuthState) (string, error) { return flow.authorize(cl, as, lp) }
 	// The flags are checked now, not when the browser arrives.
@@ -115,22 +107,11 @@ func cmdLogin(c *cli, args []string) error {
 		return usagef("%v", err)
 	}
 
-	type result struct {
-		s   *client.Session
-		err error
-	}
-	done := make(chan result, 1)
-	finish := func(r result) {
-		select {
-		case done <- r:
-		default:
-		}
-	}
-	h, err := client.NewCallbackHandler(client.CallbackConfig{
-		Client: cl.tokens,
-		State:  state,
+	fmt.Fprintf(c.stderr, "Logging in to %s; waiting for the redirect to %s …\n", prov, redirect)
+	s, err := client.LoopbackLogin(ctx, client.LoopbackConfig{
+		Client: cl.tokens, Listener: ln, AuthURL: authorize, NoPKCE: !flow.pkce,
 		// One user, one session: the name the user gave (--name).
-		ID: func(context.Context, *client.Session) (string, error) { return *name, nil },
+		SessionID: *name,
 		Save: func(ctx context.Context, s *client.Session) error {
 			if verify != nil {
 				if err := verify(ctx, s); err != nil {
@@ -140,60 +121,17 @@ func cmdLogin(c *cli, args []string) error {
 			stamp(s, *name, cl.meta)
 			return st.Save(ctx, s)
 		},
-		OnSuccess: func(w http.ResponseWriter, _ *http.Request, s *client.Session) {
-			page(w, http.StatusOK, "Logged in", "oauthx saved the session "+s.ID+". You can close this window.")
-			finish(result{s: s})
-		},
-		OnError: func(w http.ResponseWriter, _ *http.Request, cerr *client.CallbackError) {
-			page(w, cerr.StatusCode, "Login failed", cerr.Reason)
-			if errors.Is(cerr, client.ErrInvalidState) {
-				// A stray or forged request: not the browser we sent. Keep waiting.
-				fmt.Fprintln(c.stderr, "oauthx: ignored a callback with an unknown state")
-				return
-			}
-			finish(result{err: cerr})
-		},
+		OpenBrowser: *open, Out: c.stderr, Timeout: *timeout,
 	})
-	if err != nil {
-		return err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /callback", h)
-	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		as, err := h.Begin(w, r, "", flow.pkce)
-		var u string
-		if err == nil {
-			u, err = authorize(as)
-		}
-		if err != nil {
-			page(w, http.StatusInternalServerError, "Login failed", "could not start the login")
-			finish(result{err: err})
-			return
-		}
-		http.Redirect(w, r, u, http.StatusFound)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
-	}()
-
-	login := "http://" + ln.Addr().String() + "/login"
-	fmt.Fprintf(c.stderr, "Open this URL in your browser to log in to %s:\n\n  %s\n\nWaiting for the redirect to %s …\n", prov, login, redirect)
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return r.err
-		}
-		return c.saved("logged in; saved", r.s, cl.tokens.Now())
-	case <-ctx.Done():
-		if c.ctx.Err() != nil {
-			return errors.New("login interrupted")
-		}
+	switch {
+	case err == nil:
+		return c.saved("logged in; saved", s, cl.tokens.Now())
+	case c.ctx.Err() != nil:
+		return errors.New("login interrupted")
+	case errors.Is(err, client.ErrLoginTimeout), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("no redirect from the browser within %s", *timeout)
 	}
+	return err
 }
 
 // loginFlow is what login does differently for one provider.
@@ -246,13 +184,4 @@ func loginFlowFor(prov string) (loginFlow, error) {
 		return loginFlow{}, usagef("login does not do Shopify: embedded apps get tokens with shopify-exchange")
 	}
 	return loginFlow{}, usagef("unknown provider %q (login takes generic, finch or passport)", prov)
-}
-
-// page answers the browser with a small HTML page.
-func page(w http.ResponseWriter, status int, title, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!doctype html><title>%s</title><h1>%s</h1><p>%s</p>\n",
-		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
 }

@@ -24,7 +24,8 @@ const (
 	// client id or secret, bad store URL, client credentials rejected).
 	exitUsage = 2
 	// exitReauth: the user must log in again: no stored session, or the
-	// provider refused the grant (invalid_grant, expired session token…).
+	// provider refused the grant (invalid_grant, expired session token…),
+	// or the user refused at the provider during login (access_denied).
 	exitReauth = 3
 	// exitTransient: network trouble, a timeout, a 5xx, rate limiting:
 	// trying again later may work.
@@ -53,7 +54,7 @@ func exitCode(err error) int {
 		errors.Is(err, errNothingToRefresh), errors.Is(err, tokenstore.ErrInsecurePermissions):
 		return exitUsage
 	case errors.Is(err, client.ErrReauthorize), errors.Is(err, tokenstore.ErrNotFound),
-		errors.Is(err, shopify.ErrInvalidSessionToken):
+		errors.Is(err, shopify.ErrInvalidSessionToken), errors.Is(err, client.ErrAuthorizationFailed):
 		return exitReauth
 	case errors.Is(err, client.ErrTransient), errors.Is(err, client.ErrRateLimited),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, tokenstore.ErrKeyringTimeout),

@@ -141,7 +141,8 @@ func TestLoginLoopback(t *testing.T) {
 }
 
 // A provider error in the redirect (the user said no) ends the login with
-// exit 1; no browser within --timeout ends it too.
+// exit 3 (log in again) and a page naming the provider's error; no browser
+// within --timeout ends it with exit 1.
 func TestLoginFailures(t *testing.T) {
 	t.Parallel()
 	g := newGeneric(t)
@@ -152,10 +153,11 @@ func TestLoginFailures(t *testing.T) {
 		hc := newBrowser(t)
 		u := startLogin(t, hc, authorizeURL(t, lines, "http://127.0.0.1:"))
 		redirect := u.Query().Get("redirect_uri")
-		status, _ := browserWith(t, hc, redirect+"?error=access_denied&state="+url.QueryEscape(u.Query().Get("state")))
+		status, page := browserWith(t, hc, redirect+"?error=access_denied&error_description=%3Ci%3Enope%3C%2Fi%3E&state="+url.QueryEscape(u.Query().Get("state")))
 		assert.Equal(t, http.StatusForbidden, status)
+		assert.Contains(t, page, "access_denied: &lt;i&gt;nope&lt;/i&gt;")
 		r := wait()
-		assert.Equal(t, exitFailure, r.code, r.stderr)
+		assert.Equal(t, exitReauth, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "access_denied")
 		e.exit(exitReauth, "token", "generic")
 	})
