@@ -7,10 +7,11 @@ import (
 )
 
 // ErrInvalidParams is matched (errors.Is) by every *ParamError: a Connect
-// Session request refused before anything was sent.
+// Session request refused before anything was sent, or a bad
+// WebhookHandlerConfig.
 var ErrInvalidParams = errors.New("finch: invalid Connect Session parameters")
 
-// ParamError names the Connect Session field that was refused and why. It
+// ParamError names the field that was refused and why. It
 // matches ErrInvalidParams and client.ErrInvalidRequest. It never holds
 // the field's value.
 type ParamError struct {

@@ -1,14 +1,15 @@
 package shopify
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"io"
+	"errors"
 	"net/http"
 	"time"
+
+	"github.com/oauthx/oauthx/client"
 )
 
 // MaxWebhookBody is the largest webhook body VerifyWebhook reads: 10 MiB.
@@ -238,25 +239,14 @@ func (c *Client) webhookMACEqual(body []byte, given string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(given)) == 1
 }
 
-// readRestoring reads r.Body up to limit bytes and puts back a body that
-// yields the same bytes (and, when the limit was hit, the unread rest).
+// readRestoring is client.ReadRequestBody with the webhook's errors.
 func readRestoring(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	orig := r.Body
-	body, err := io.ReadAll(io.LimitReader(orig, limit+1))
-	r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(body), orig), Closer: orig}
-	if err != nil {
+	body, err := client.ReadRequestBody(r, limit)
+	switch {
+	case errors.Is(err, client.ErrBodyTooLarge):
+		return nil, webhookError(ErrWebhookBodyTooLarge, "")
+	case err != nil:
 		return nil, webhookError(ErrWebhookBodyUnreadable, "")
 	}
-	if int64(len(body)) > limit {
-		return nil, webhookError(ErrWebhookBodyTooLarge, "")
-	}
 	return body, nil
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
