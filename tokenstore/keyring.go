@@ -432,10 +432,21 @@ func (k *Keyring) updateIndex(ctx context.Context, change func([]indexEntry) []i
 }
 
 // KeyringAvailable reports whether the OS keyring answers for service
-// within timeout: a lookup of an item that does not exist must come back
-// "not found".
+// within timeout (zero: DefaultProbeTimeout, as zero means the default
+// everywhere; negative: an error matching client.ErrInvalidRequest): a
+// lookup of an item that does not exist must come back "not found".
 func KeyringAvailable(ctx context.Context, service string, timeout time.Duration) error {
-	k := &Keyring{service: service, timeout: timeout, kr: goKeyring{}}
+	return keyringAvailable(ctx, goKeyring{}, service, timeout)
+}
+
+func keyringAvailable(ctx context.Context, kr keyringBackend, service string, timeout time.Duration) error {
+	switch {
+	case timeout < 0:
+		return invalidOption("KeyringAvailable", "negative timeout")
+	case timeout == 0:
+		timeout = DefaultProbeTimeout
+	}
+	k := &Keyring{service: service, timeout: timeout, kr: kr}
 	_, err := k.get(ctx, "oauthx-probe")
 	if err == nil || errors.Is(err, keyring.ErrNotFound) {
 		return nil

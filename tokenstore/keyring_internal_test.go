@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/zalando/go-keyring"
 
 	"github.com/oauthx/oauthx/client"
 )
@@ -112,4 +113,25 @@ func requireOrSkip(t *testing.T, err error) {
 		t.Fatalf("Secret Service (OS keyring) is required (OAUTHX_REQUIRE_SERVICES=1) but unavailable: %v", err)
 	}
 	t.Skipf("skipping: Secret Service (OS keyring) unavailable: %v", err)
+}
+
+// answeringKeyring answers every lookup at once: the item is not there.
+type answeringKeyring struct{}
+
+func (answeringKeyring) Set(string, string, string) error { return nil }
+func (answeringKeyring) Get(string, string) (string, error) {
+	return "", keyring.ErrNotFound
+}
+func (answeringKeyring) Delete(string, string) error { return nil }
+func (answeringKeyring) DeleteAll(string) error      { return nil }
+
+// A zero probe timeout means the default, not "time out at once"; a
+// negative one is refused.
+func TestKeyringAvailableTimeouts(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		require.NoError(t, keyringAvailable(context.Background(), answeringKeyring{}, "svc", 0))
+	}
+	require.ErrorIs(t, keyringAvailable(context.Background(), answeringKeyring{}, "svc", -time.Second), client.ErrInvalidRequest)
+	require.ErrorIs(t, KeyringAvailable(context.Background(), "svc", -time.Second), client.ErrInvalidRequest)
 }

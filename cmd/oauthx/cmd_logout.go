@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/tokenstore"
 )
 
 // cmdLogout forgets a stored session. A Finch session is disconnected at
@@ -13,10 +14,19 @@ import (
 // --revocation-url or --issuer) has its refresh token and then its access
 // token revoked there (RFC 7009). If that fails for a reason other than an
 // already dead token, the session is kept so the command can be run again.
+// Logging out of a session that is not stored exits 0 with a note.
 func cmdLogout(c *cli, args []string) error {
 	fs := c.flagSet("logout", "<name> [--local] [flags]")
 	local := fs.Bool("local", false, "only forget the session; do not disconnect or revoke it at the provider")
 	name, st, s, closeStore, err := c.namedSession(fs, "logout", args)
+	if errors.Is(err, tokenstore.ErrNotFound) {
+		// Forgetting a session that is already gone is not an error.
+		fmt.Fprintf(c.stderr, "no session named %q: nothing to log out\n", name)
+		if c.json {
+			return c.printJSON(map[string]any{"name": name, "deleted": false, "disconnected": false, "revoked": false})
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,9 @@ func TestGenericExchangeRefreshTokenShowListLogout(t *testing.T) {
 	r = e.ok("logout", "generic")
 	assert.Contains(t, r.stdout, `logged out "generic"`)
 	e.exit(exitReauth, "token", "generic")
-	e.exit(exitReauth, "logout", "generic")
+	r = e.ok("logout", "generic") // already gone: not an error, a note
+	assert.Contains(t, r.stderr, `no session named "generic": nothing to log out`)
+	assert.False(t, jsonOf[map[string]any](t, e.ok("--json", "logout", "generic").stdout)["deleted"].(bool))
 	e.exit(exitReauth, "show", "generic")
 	e.exit(exitReauth, "refresh", "generic")
 }

@@ -213,7 +213,7 @@ func (c *cli) namedSession(fs *flag.FlagSet, cmd string, args []string) (string,
 	s, err := st.Load(c.ctx, name)
 	if err != nil {
 		closeStore()
-		return "", nil, nil, nil, err
+		return name, nil, nil, nil, err // the name, for a note about a missing session
 	}
 	return name, st, s, closeStore, nil
 }
