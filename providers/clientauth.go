@@ -56,6 +56,24 @@ func (p *Provider) clientAuthParams(r *client.TokenRequest, add func(k, v string
 	}
 }
 
+// tokenEndpoint is the token endpoint for r (Spec.TokenURL, or what
+// Spec.TokenURLFunc computes) and the client assertion parameters whose
+// audience it is (nil for the methods without an assertion).
+func (p *Provider) tokenEndpoint(r *client.TokenRequest) (string, url.Values, error) {
+	endpoint := p.spec.TokenURL
+	if p.spec.TokenURLFunc != nil {
+		var err error
+		if endpoint, err = p.spec.TokenURLFunc(r); err != nil {
+			return "", nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
+		}
+	}
+	assertion, err := p.assertionParams(r, endpoint)
+	if err != nil {
+		return "", nil, err
+	}
+	return endpoint, assertion, nil
+}
+
 // assertionParams are the client assertion parameters of the JWT methods
 // (nil for the others), with audience aud. The assertion is recorded as a
 // secret of r, so nothing the provider echoes shows it.

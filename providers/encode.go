@@ -112,14 +112,7 @@ func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) 
 		}
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Description: desc}
 	}
-	endpoint := p.spec.TokenURL
-	if p.spec.TokenURLFunc != nil {
-		var err error
-		if endpoint, err = p.spec.TokenURLFunc(r); err != nil {
-			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
-		}
-	}
-	extra, err := p.assertionParams(r, endpoint)
+	endpoint, extra, err := p.tokenEndpoint(r)
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +125,18 @@ func (p *Provider) NewTokenRequest(ctx context.Context, r *client.TokenRequest) 
 		// The URL is not echoed: a per-tenant URL came from caller input.
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Description: "bad token endpoint URL"}
 	}
+	p.setHeaders(req, r, contentType)
+	return req, nil
+}
+
+// setHeaders sets the headers of a request to one of the provider's
+// endpoints: the body's Content-Type, Accept JSON, the Spec's headers and
+// the client authentication header (if the Spec's method has one).
+func (p *Provider) setHeaders(req *http.Request, r *client.TokenRequest, contentType string) {
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", jsonType)
 	for k, vals := range p.spec.Header {
 		req.Header[k] = append([]string(nil), vals...)
 	}
 	p.clientAuthHeader(req, r)
-	return req, nil
 }

@@ -58,14 +58,7 @@ func (p *Provider) NewEndpointRequest(ctx context.Context, e client.Endpoint, r 
 		v[k] = append([]string(nil), vals...)
 	}
 	p.clientAuthParams(r, func(k, val string) { v.Set(k, val) })
-	aud := p.spec.TokenURL
-	if p.spec.TokenURLFunc != nil {
-		var err error
-		if aud, err = p.spec.TokenURLFunc(r); err != nil {
-			return nil, &client.Error{Kind: client.ErrInvalidRequest, Err: err}
-		}
-	}
-	assertion, err := p.assertionParams(r, aud)
+	_, assertion, err := p.tokenEndpoint(r) // the assertion's audience is the token endpoint
 	if err != nil {
 		return nil, err
 	}
@@ -76,12 +69,7 @@ func (p *Provider) NewEndpointRequest(ctx context.Context, e client.Endpoint, r 
 	if err != nil {
 		return nil, &client.Error{Kind: client.ErrInvalidRequest, Description: "bad " + string(e) + " endpoint URL"}
 	}
-	req.Header.Set("Content-Type", formType)
-	req.Header.Set("Accept", jsonType)
-	for k, vals := range p.spec.Header {
-		req.Header[k] = append([]string(nil), vals...)
-	}
-	p.clientAuthHeader(req, r)
+	p.setHeaders(req, r, formType)
 	return req, nil
 }
 

@@ -132,14 +132,10 @@ func (c *Client) Refresh(ctx context.Context, s *client.Session) (*client.Sessio
 // migration is one-time and cannot be undone, so save the result before
 // anything else.
 func (c *Client) MigrateToExpiringToken(ctx context.Context, shop, offlineAccessToken string) (*client.Session, error) {
-	s, err := c.SanitizeShop(shop)
+	r, err := c.shopRequest(client.GrantTokenExchange, shop, offlineAccessToken, "offline access token")
 	if err != nil {
 		return nil, err
 	}
-	if offlineAccessToken == "" {
-		return nil, c.invalid("empty offline access token")
-	}
-	r := c.newRequest(client.GrantTokenExchange, s)
 	r.Exchange = &client.TokenExchangeRequest{
 		SubjectToken:       offlineAccessToken,
 		SubjectTokenType:   TokenTypeOfflineAccessToken,
@@ -155,17 +151,27 @@ func (c *Client) MigrateToExpiringToken(ctx context.Context, shop, offlineAccess
 // says, unless Config.InsecureNonExpiringOfflineTokens is set. Verify the callback first with VerifyCallback.
 // A code is single-use and sent at most once.
 func (c *Client) ExchangeCode(ctx context.Context, shop, code string, expiring bool) (*client.Session, error) {
+	r, err := c.shopRequest(client.GrantAuthorizationCode, shop, code, "authorization code")
+	if err != nil {
+		return nil, err
+	}
+	r.Code = code
+	r.Params = url.Values{"expiring": {expiringFlag(c.expiring(expiring))}}
+	return c.c.Do(ctx, r)
+}
+
+// shopRequest is newRequest for a grant that sends one credential (a code,
+// a token) to shop: shop must pass SanitizeShop and the credential, called
+// what in the error, must not be empty.
+func (c *Client) shopRequest(grant, shop, credential, what string) (*client.TokenRequest, error) {
 	s, err := c.SanitizeShop(shop)
 	if err != nil {
 		return nil, err
 	}
-	if code == "" {
-		return nil, c.invalid("empty authorization code")
+	if credential == "" {
+		return nil, c.invalid("empty " + what)
 	}
-	r := c.newRequest(client.GrantAuthorizationCode, s)
-	r.Code = code
-	r.Params = url.Values{"expiring": {expiringFlag(c.expiring(expiring))}}
-	return c.c.Do(ctx, r)
+	return c.newRequest(grant, s), nil
 }
 
 func (c *Client) newRequest(grant, shop string) *client.TokenRequest {
