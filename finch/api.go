@@ -3,33 +3,66 @@ package finch
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/oauthx/oauthx/client"
 )
 
-// Introspection is Finch's GET /introspect answer: what the access token
-// is for and the state of its connection.
+// Introspection is Finch's GET /introspect answer, every documented field:
+// what the access token is for and the state of its connection and
+// entities. account_id and company_id are deprecated by Finch.
 type Introspection struct {
-	ClientID       string   `json:"client_id"`
-	ClientType     string   `json:"client_type"`
-	ConnectionType string   `json:"connection_type"`
-	ConnectionID   string   `json:"connection_id"`
-	CustomerID     string   `json:"customer_id"`
-	CustomerEmail  string   `json:"customer_email"`
-	CustomerName   string   `json:"customer_name"`
-	CompanyID      string   `json:"company_id"`
-	AccountID      string   `json:"account_id"`
-	ProviderID     string   `json:"provider_id"`
-	Products       []string `json:"products"`
-	Username       string   `json:"username"`
-	Manual         bool     `json:"manual"`
-	EntityIDs      []string `json:"entity_ids"`
+	// ID is Finch's id of the access token.
+	ID             string `json:"id"`
+	ClientID       string `json:"client_id"`
+	ClientType     string `json:"client_type"`
+	ConnectionType string `json:"connection_type"`
+	ConnectionID   string `json:"connection_id"`
+	CustomerID     string `json:"customer_id"`
+	CustomerEmail  string `json:"customer_email"`
+	CustomerName   string `json:"customer_name"`
+	CompanyID      string `json:"company_id"`
+	AccountID      string `json:"account_id"`
+	ProviderID     string `json:"provider_id"`
+	// PayrollProviderID is the older name of ProviderID.
+	PayrollProviderID string   `json:"payroll_provider_id"`
+	Products          []string `json:"products"`
+	Username          string   `json:"username"`
+	Manual            bool     `json:"manual"`
+	EntityIDs         []string `json:"entity_ids"`
 	// ConnectionStatus is the connection's health ("connected",
 	// "reauth", "pending", "error_no_account_setup", …).
 	ConnectionStatus ConnectionStatus `json:"connection_status"`
 	// AuthenticationMethods lists how the connection authenticates to the
 	// provider, with the status of each.
 	AuthenticationMethods []AuthenticationMethod `json:"authentication_methods"`
+	// Entities are the legal entities of the connection, each with its
+	// status (a disconnected entity stays listed).
+	Entities []Entity `json:"entities"`
+}
+
+// Entity is one legal entity of a connection.
+type Entity struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	SourceID string `json:"source_id"`
+	// Status is the entity's state ("connected", "disconnected", …).
+	Status string `json:"status"`
+}
+
+// Entity returns the entity with this id, if the connection has it.
+func (i *Introspection) Entity(id string) (Entity, bool) {
+	if i == nil {
+		return Entity{}, false
+	}
+	for _, e := range i.Entities {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Entity{}, false
 }
 
 // ConnectionStatus is a connection's (or authentication method's) health.
@@ -37,6 +70,13 @@ type ConnectionStatus struct {
 	Status             string `json:"status"`
 	Message            string `json:"message"`
 	LastSuccessfulSync string `json:"last_successful_sync"`
+}
+
+// LastSync parses LastSuccessfulSync (RFC 3339); false when it is empty
+// or not a time.
+func (s ConnectionStatus) LastSync() (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s.LastSuccessfulSync)
+	return t, err == nil
 }
 
 // AuthenticationMethod is one of a connection's ways to authenticate.
@@ -60,21 +100,56 @@ func (c *Client) Disconnect(ctx context.Context, s *client.Session) error {
 	var out struct {
 		Status string `json:"status"`
 	}
-	if err := c.call(ctx, s, http.MethodPost, "/disconnect", &out); err != nil {
+	if err := c.call(ctx, s, http.MethodPost, "/disconnect", nil, &out); err != nil {
 		return err
 	}
-	if out.Status != "success" {
-		return &client.Error{Provider: Name, Kind: client.ErrBadResponse, StatusCode: http.StatusOK,
-			Description: "disconnect answered status " + client.Clip(client.Scrub(out.Status, s.AccessToken), 32) + ", not success"}
+	return checkSuccess("disconnect", out.Status, s)
+}
+
+// DisconnectEntities disconnects some legal entities of s's connection
+// (POST {base}/disconnect-entity {"entity_ids": ids}, the token as
+// Bearer); the connection and its other entities stay. ids must be
+// non-empty, each non-empty and listed once (else a *ParamError, nothing
+// sent). An answer whose status is other than "success" is
+// client.ErrBadResponse. Introspect then lists them as disconnected.
+func (c *Client) DisconnectEntities(ctx context.Context, s *client.Session, ids []string) error {
+	if len(ids) == 0 {
+		return paramErr("entity_ids", "at least one entity id is required")
 	}
-	return nil
+	for i, id := range ids {
+		if strings.TrimSpace(id) == "" || hasControl(id) || slices.Contains(ids[:i], id) {
+			return paramErr("entity_ids", "empty, malformed or repeated entity id")
+		}
+	}
+	var out struct {
+		Status string `json:"status"`
+	}
+	body := struct {
+		EntityIDs []string `json:"entity_ids"`
+	}{ids}
+	if err := c.call(ctx, s, http.MethodPost, "/disconnect-entity", body, &out); err != nil {
+		return err
+	}
+	if out.Status == "" {
+		return nil
+	}
+	return checkSuccess("disconnect-entity", out.Status, s)
+}
+
+// checkSuccess refuses a {"status"} answer other than "success".
+func checkSuccess(call, status string, s *client.Session) error {
+	if status == "success" {
+		return nil
+	}
+	return &client.Error{Provider: Name, Kind: client.ErrBadResponse, StatusCode: http.StatusOK,
+		Description: call + " answered status " + client.Clip(client.Scrub(status, s.AccessToken), 32) + ", not success"}
 }
 
 // Introspect asks Finch what s's access token is for (GET
 // {base}/introspect with the token as Bearer).
 func (c *Client) Introspect(ctx context.Context, s *client.Session) (*Introspection, error) {
 	var out Introspection
-	if err := c.call(ctx, s, http.MethodGet, "/introspect", &out); err != nil {
+	if err := c.call(ctx, s, http.MethodGet, "/introspect", nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

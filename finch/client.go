@@ -79,9 +79,10 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (*client.Session
 // String describes the client without its secret.
 func (c *Client) String() string { return c.c.String() }
 
-// call sends one authenticated API request and decodes its answer into
+// call sends one authenticated API request (body, when not nil, as
+// JSON) and decodes its answer into
 // out. Failures are *client.Error values, scrubbed of the access token.
-func (c *Client) call(ctx context.Context, s *client.Session, method, path string, out any) error {
+func (c *Client) call(ctx context.Context, s *client.Session, method, path string, body, out any) error {
 	if s == nil || s.AccessToken == "" {
 		return &client.Error{Provider: Name, Kind: client.ErrInvalidRequest, Description: "session has no access token"}
 	}
@@ -90,6 +91,7 @@ func (c *Client) call(ctx context.Context, s *client.Session, method, path strin
 		URL:         c.cfg.baseURL + path,
 		AccessToken: s.AccessToken,
 		Header:      http.Header{APIVersionHeader: {c.cfg.apiVersion}},
+		Body:        body,
 		ErrorShapes: errorShapes,
 		ErrorCodes:  errorCodes,
 	}, out)

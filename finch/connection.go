@@ -15,6 +15,8 @@ type Connection struct {
 	ConnectionID string
 	// CustomerID is the customer id given to Finch Connect, if any.
 	CustomerID string
+	// CustomerName is the customer name given to the Connect Session, if any.
+	CustomerName string
 	// CompanyID is the employer's id at Finch.
 	CompanyID string
 	// AccountID is deprecated by Finch; kept for old integrations.
@@ -40,6 +42,7 @@ func ConnectionOf(s *client.Session) Connection {
 	return Connection{
 		ConnectionID:   ConnectionID(s),
 		CustomerID:     CustomerID(s),
+		CustomerName:   CustomerName(s),
 		CompanyID:      CompanyID(s),
 		AccountID:      extraString(s, "account_id"),
 		ProviderID:     ProviderID(s),
@@ -64,7 +67,11 @@ func ConnectionID(s *client.Session) string {
 // CustomerID is the customer id of a Finch session, if Connect was given one.
 func CustomerID(s *client.Session) string { return extraString(s, "customer_id") }
 
-// CompanyID is the company id of a Finch session.
+// CustomerName is the customer name of a Finch session, if the Connect
+// Session was given one.
+func CustomerName(s *client.Session) string { return extraString(s, "customer_name") }
+
+// CompanyID is the company id of a Finch session (deprecated by Finch).
 func CompanyID(s *client.Session) string { return extraString(s, "company_id") }
 
 // ProviderID is the payroll/HRIS provider of a Finch session.

@@ -273,7 +273,24 @@ func TestConnectSessionEndToEnd(t *testing.T) {
 	assert.Equal(t, connID, stored[0].Subject)
 	assert.NotEqual(t, first.AccessToken, stored[0].AccessToken)
 	assert.True(t, fake.AccessTokenValid(stored[0].AccessToken))
+
+	// Disconnect an entity: introspection shows it, the connection stays.
+	s := stored[0]
+	ents := finch.EntityIDs(s)
+	require.NotEmpty(t, ents)
+	require.NoError(t, c.DisconnectEntities(ctx, s, ents[:1]))
+	info, err := c.Introspect(ctx, s)
+	require.NoError(t, err)
+	e, ok := info.Entity(ents[0])
+	require.True(t, ok)
+	assert.Equal(t, "disconnected", e.Status)
+	assert.Equal(t, "Acme Inc", info.CustomerName)
+	assert.Equal(t, "cust-9", info.CustomerID)
+	assert.Equal(t, connID, info.ConnectionID)
+	assert.Equal(t, "Acme Inc", finch.ConnectionOf(s).CustomerName)
+
 	st := fake.Stats()
+	assert.Equal(t, 1, st.EntityDisconnects)
 	assert.Equal(t, 1, st.ConnectSessions)
 	assert.Equal(t, 1, st.Reauthentications)
 	assert.Equal(t, 2, st.CodeExchanges)

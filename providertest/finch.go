@@ -17,7 +17,8 @@ const FinchAPIVersion = "2020-09-17"
 const FinchCodeLifetime = 10 * time.Minute
 
 // Finch is a strict fake of Finch's API for finch.Provider:
-// POST /auth/token, POST /disconnect, GET /introspect, POST
+// POST /auth/token, POST /disconnect, POST /disconnect-entity (see
+// finch_entities.go), GET /introspect, POST
 // /connect/sessions and /connect/sessions/reauthenticate (see
 // finch_connect.go), and GET /authorize standing in for Finch Connect.
 //
@@ -44,6 +45,9 @@ type Finch struct {
 	tokens map[string]*FinchConnection // live access token → its connection
 	// sessions are the Connect Sessions not yet used, by session id.
 	sessions map[string]*finchSession
+	// offEntities are the disconnected entities, by connection id + "/" +
+	// entity id.
+	offEntities map[string]bool
 }
 
 // FinchStats counts what the Finch fake has seen.
@@ -55,6 +59,7 @@ type FinchStats struct {
 	ReusedCodes       int // codes presented a second time
 	Disconnects       int // successful disconnects
 	Introspections    int // successful introspections
+	EntityDisconnects int // entities disconnected by /disconnect-entity
 	ConnectSessions   int // Connect Sessions created (new connections)
 	Reauthentications int // reauthentication sessions created
 }
@@ -65,6 +70,7 @@ type FinchConnection struct {
 	ConnectionID   string
 	CustomerID     string
 	CustomerName   string
+	CustomerEmail  string
 	CompanyID      string
 	AccountID      string
 	ProviderID     string
@@ -113,7 +119,7 @@ func NewFinch(opts ...FinchOption) *Finch {
 	}
 	f := &Finch{
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
-		codes: map[string]finchCode{}, spent: map[string]bool{}, tokens: map[string]*FinchConnection{}, sessions: map[string]*finchSession{},
+		codes: map[string]finchCode{}, spent: map[string]bool{}, tokens: map[string]*FinchConnection{}, sessions: map[string]*finchSession{}, offEntities: map[string]bool{},
 	}
 	mux := http.NewServeMux()
 	api := func(path string, h http.HandlerFunc) {
@@ -130,6 +136,7 @@ func NewFinch(opts ...FinchOption) *Finch {
 	api("/auth/token", f.token)
 	api("/disconnect", f.disconnect)
 	api("/introspect", f.introspect)
+	api("/disconnect-entity", f.disconnectEntity)
 	api("/connect/sessions", f.connectSession)
 	api("/connect/sessions/reauthenticate", f.reauthenticate)
 	mux.HandleFunc("/authorize", f.authorize)
@@ -335,8 +342,12 @@ func (f *Finch) introspect(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.stats.Introspections++
 	f.mu.Unlock()
-	status := map[string]any{"status": "connected"}
+	status := map[string]any{"status": "connected", "message": "", "last_successful_sync": "2026-01-01T00:00:00Z"}
 	writeJSON(w, http.StatusOK, map[string]any{
+		"id":                  "tok_" + conn.ConnectionID,
+		"customer_name":       nullable(conn.CustomerName),
+		"customer_email":      nullable(conn.CustomerEmail),
+		"entities":            f.entities(conn),
 		"client_id":           f.cfg.clientID,
 		"client_type":         conn.ClientType,
 		"connection_type":     conn.ConnectionType,

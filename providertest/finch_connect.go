@@ -140,6 +140,9 @@ func (f *Finch) connectSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn := FinchConnection{CustomerID: *b.CustomerID, CustomerName: *b.CustomerName, Products: b.Products, ClientType: "production"}
+	if b.CustomerEmail != nil {
+		conn.CustomerEmail = *b.CustomerEmail
+	}
 	if b.Sandbox != nil {
 		conn.ClientType = "sandbox"
 	}
