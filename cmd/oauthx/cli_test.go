@@ -33,6 +33,8 @@ func TestHelpAndUsage(t *testing.T) {
 		{"missing name", []string{"token"}, "usage: oauthx token <name>"},
 		{"two names", []string{"show", "a", "b"}, "usage: oauthx show <name>"},
 		{"bad store", []string{"--store", "ftp://x", "list"}, "unknown scheme"},
+		{"bad store lists every form", []string{"--store", "ftp://x", "list"}, "want default, keyring, keyring:SERVICE, file:DIR, redis://…, rediss://…, postgres://… or postgresql://…"},
+		{"bad store path lists every form", []string{"--store", "/some/dir", "list"}, "want default, keyring, keyring:SERVICE, file:DIR, redis://…"},
 		{"login unknown provider", []string{"login", "github"}, `unknown provider "github"`},
 		{"login shopify", []string{"login", "shopify"}, "shopify-exchange"},
 		{"exchange without code", []string{"exchange", "generic"}, "needs --code"},

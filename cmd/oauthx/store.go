@@ -87,7 +87,7 @@ func parseStore(v string) (storeSpec, error) {
 	}
 	scheme, _, ok := strings.Cut(v, "://")
 	if !ok {
-		return storeSpec{}, usagef("--store: unknown store (want keyring, file:DIR, redis://… or postgres://…)")
+		return storeSpec{}, usagef("--store: unknown store (want %s)", storeForms)
 	}
 	u, err := url.Parse(v)
 	if err != nil {
@@ -100,8 +100,11 @@ func parseStore(v string) (storeSpec, error) {
 	case "postgres", "postgresql":
 		return parseStoreURL(u, storePostgres, "table")
 	}
-	return storeSpec{}, usagef("--store: unknown scheme %q (want redis://, rediss://, postgres:// or postgresql://)", safeScheme(scheme))
+	return storeSpec{}, usagef("--store: unknown scheme %q (want %s)", safeScheme(scheme), storeForms)
 }
+
+// storeForms names every form --store takes, for its errors.
+const storeForms = "default, keyring, keyring:SERVICE, file:DIR, redis://…, rediss://…, postgres://… or postgresql://…"
 
 func parseStoreURL(u *url.URL, kind, param string) (storeSpec, error) {
 	if u.Host == "" || u.Opaque != "" {
