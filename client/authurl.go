@@ -37,14 +37,16 @@ func GenerateVerifier() string { return oauth2.GenerateVerifier() }
 // AuthCodeURL returns the URL to send the user to for consent (RFC 6749
 // §4.1.1): response_type=code, client_id, redirect_uri, scope and state.
 // state must be an unguessable value the callback checks; an empty state is
-// an error. The provider must implement AuthURLProvider.
+// an error. The provider must implement AuthURLProvider; one without an
+// authorization endpoint (Finch, whose Connect needs a Connect Session) is
+// an *Error matching ErrInvalidRequest.
 func (c *Client) AuthCodeURL(state string, opts ...AuthURLOption) (string, error) {
 	if state == "" {
-		return "", errors.New("oauthx: AuthCodeURL needs a non-empty state")
+		return "", c.invalid("AuthCodeURL needs a non-empty state")
 	}
 	ap, ok := c.cfg.Provider.(AuthURLProvider)
 	if !ok || ap.AuthURL() == "" {
-		return "", errors.New("oauthx: provider " + c.cfg.Provider.Name() + " has no authorization endpoint")
+		return "", c.invalid("provider " + c.cfg.Provider.Name() + " has no authorization endpoint")
 	}
 	u, err := url.Parse(ap.AuthURL())
 	if err != nil {

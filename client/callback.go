@@ -169,8 +169,8 @@ func NewCallbackHandler(cfg CallbackConfig) (*CallbackHandler, error) {
 // returns them with returnTo. Put st.State (and, with PKCE,
 // client.WithPKCE(st.Verifier)) in the authorize URL and redirect; the
 // callback accepts that state only from this browser, once. Use it when
-// the authorize URL is built by a provider package (finch.ConnectURLFor,
-// passport.AuthCodeURL); LoginHandler does all of it for
+// the authorize URL is built by a provider package (shopify, passport.AuthCodeURL;
+// a Finch Connect Session's URL); LoginHandler does all of it for
 // Client.AuthCodeURL.
 func (h *CallbackHandler) Begin(w http.ResponseWriter, r *http.Request, returnTo string, pkce bool) (*AuthState, error) {
 	st := AuthState{ReturnTo: returnTo}

@@ -16,7 +16,10 @@ const (
 	SandboxProvider = "provider"
 )
 
-// ConnectParams are the query parameters of a Finch Connect URL.
+// ConnectParams are the query parameters of the static Finch Connect URL.
+//
+// Deprecated: used only by the deprecated ConnectURL; see
+// ConnectSessionParams.
 type ConnectParams struct {
 	// ClientID is the Finch application's client id. Required.
 	ClientID string
@@ -36,9 +39,13 @@ type ConnectParams struct {
 	Extra url.Values
 }
 
-// ConnectURL returns the Finch Connect URL to send the user to:
+// ConnectURL returns the static Finch Connect URL:
 // {connect}?client_id&products&redirect_uri&sandbox&state. The Connect URL
 // comes from opts (WithConnectURL; default DefaultConnectURL).
+//
+// Deprecated: Finch stopped supporting the static Connect URL on
+// 2025-07-31 (fully deprecated 2025-08-29); create a Connect Session with
+// Client.NewConnectSession and send the user to its ConnectURL.
 func ConnectURL(p ConnectParams, opts ...Option) (string, error) {
 	cfg := config{connectURL: DefaultConnectURL}
 	for _, o := range opts {
@@ -52,6 +59,9 @@ func ConnectURL(p ConnectParams, opts ...Option) (string, error) {
 // ConnectURL is the package's ConnectURL with c's Connect URL and client
 // id (p.ClientID, if set, must match it) and, when p.RedirectURL is
 // empty, c's Config.RedirectURL.
+//
+// Deprecated: Finch no longer accepts the static Connect URL; use
+// Client.NewConnectSession.
 func (c *Client) ConnectURL(p ConnectParams) (string, error) {
 	if p.ClientID == "" {
 		p.ClientID = c.c.ClientID()

@@ -99,9 +99,11 @@ func Provider(opts ...Option) client.Provider {
 // spec is the Finch token endpoint for cfg; a bad cfg is its Err.
 func (c config) spec() providers.Spec {
 	return providers.Spec{
-		Name:          Name,
-		TokenURL:      c.baseURL + "/auth/token",
-		AuthURL:       c.connectURL,
+		Name:     Name,
+		TokenURL: c.baseURL + "/auth/token",
+		// No AuthURL: Finch Connect starts from a Connect Session
+		// (Client.NewConnectSession), so client.AuthCodeURL refuses with
+		// ErrInvalidRequest instead of building a URL Finch rejects.
 		Grants:        []string{client.GrantAuthorizationCode},
 		GrantHint:     "Finch tokens never expire and cannot be refreshed or exchanged; reconnect through Finch Connect instead",
 		Encoding:      providers.JSON,
