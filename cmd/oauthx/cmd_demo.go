@@ -482,7 +482,7 @@ func (d *demo) shopify() {
 }
 
 func (d *demo) finch() {
-	d.section("finch", "Finch: Connect, code exchange (never-expiring token), disconnect")
+	d.section("finch", "Finch: Connect Session, code exchange (never-expiring token), disconnect")
 	fake := providertest.NewFinch()
 	defer fake.Close()
 	m := sessionMeta{Provider: provFinch, BaseURL: fake.URL, ClientID: fake.ClientID}
@@ -491,12 +491,15 @@ func (d *demo) finch() {
 		return
 	}
 	var s *client.Session
-	d.step("Connect and exchange the code", func() (string, error) {
-		u, err := cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: demoRedirect, Products: []string{"company", "directory"}, State: "demo-state-finch-0123456789", Sandbox: finch.SandboxFinch})
+	d.step("create a Connect Session, Connect and exchange the code", func() (string, error) {
+		cs, err := cl.finch.NewConnectSession(d.ctx, finch.ConnectSessionParams{CustomerID: "demo-customer", CustomerName: "Demo Employer",
+			Products: []string{"company", "directory"}, RedirectURI: demoRedirect, Sandbox: finch.SandboxFinch})
 		if err != nil {
 			return "", err
 		}
-		code, err := authorize(d.ctx, u, "demo-state-finch-0123456789")
+		// Finch's Connect page for the session sends back the code (no
+		// state: the session itself is the single-use binding).
+		code, err := authorize(d.ctx, cs.ConnectURL, "")
 		if err != nil {
 			return "", err
 		}
@@ -507,7 +510,7 @@ func (d *demo) finch() {
 		if !s.NeverExpires() || s.Subject != conn.ConnectionID || conn.ConnectionID == "" || !slices.Equal(conn.Products, []string{"company", "directory"}) {
 			return "", fmt.Errorf("want a never-expiring session for the connection, got %v", s)
 		}
-		return fmt.Sprintf("connection %s, products %v, access %s, never expires", conn.ConnectionID, conn.Products, redact(s.AccessToken)), d.save(s, "finch", m)
+		return fmt.Sprintf("session %s, connection %s, products %v, access %s, never expires", cs.SessionID, conn.ConnectionID, conn.Products, redact(s.AccessToken)), d.save(s, "finch", m)
 	})
 	d.step("refresh is not needed (and not possible)", func() (string, error) {
 		_, err := cl.tokens.Refresh(d.ctx, s)
