@@ -273,6 +273,19 @@ func authorize(ctx context.Context, authURL, state string) (string, error) {
 	return q.Get("code"), nil
 }
 
+// authorizeAndExchange follows authURL (unless building it failed with
+// urlErr), checks the redirect's state and exchanges its code with opts.
+func (d *demo) authorizeAndExchange(tokens *client.Client, authURL string, urlErr error, state string, opts ...client.ExchangeOption) (*client.Session, error) {
+	if urlErr != nil {
+		return nil, urlErr
+	}
+	code, err := authorize(d.ctx, authURL, state)
+	if err != nil {
+		return nil, err
+	}
+	return tokens.ExchangeCode(d.ctx, code, opts...)
+}
+
 const demoRedirect = "http://127.0.0.1:8976/callback"
 
 func (d *demo) generic() {
@@ -286,16 +299,10 @@ func (d *demo) generic() {
 	}
 	var s *client.Session
 	d.step("authorize (state + PKCE S256) and exchange the code", func() (string, error) {
+		const state = "demo-state-generic-0123456789"
 		verifier := client.GenerateVerifier()
-		u, err := cl.tokens.AuthCodeURL("demo-state-generic-0123456789", client.WithPKCE(verifier))
-		if err != nil {
-			return "", err
-		}
-		code, err := authorize(d.ctx, u, "demo-state-generic-0123456789")
-		if err != nil {
-			return "", err
-		}
-		if s, err = cl.tokens.ExchangeCode(d.ctx, code, client.WithCodeVerifier(verifier)); err != nil {
+		u, err := cl.tokens.AuthCodeURL(state, client.WithPKCE(verifier))
+		if s, err = d.authorizeAndExchange(cl.tokens, u, err, state, client.WithCodeVerifier(verifier)); err != nil {
 			return "", err
 		}
 		if !fake.AccessTokenValid(s.AccessToken) || s.RefreshToken == "" {
@@ -499,11 +506,7 @@ func (d *demo) finch() {
 		}
 		// Finch's Connect page for the session sends back the code (no
 		// state: the session itself is the single-use binding).
-		code, err := authorize(d.ctx, cs.ConnectURL, "")
-		if err != nil {
-			return "", err
-		}
-		if s, err = cl.tokens.ExchangeCode(d.ctx, code); err != nil {
+		if s, err = d.authorizeAndExchange(cl.tokens, cs.ConnectURL, nil, ""); err != nil {
 			return "", err
 		}
 		conn := finch.ConnectionOf(s)
@@ -548,16 +551,10 @@ func (d *demo) passport() {
 	}
 	var s *client.Session
 	d.step("authorize (state + PKCE S256) and exchange the code", func() (string, error) {
+		const state = "demo-state-passport-0123456789"
 		verifier := client.GenerateVerifier()
-		u, err := cl.passport.AuthCodeURL(passport.AuthParams{State: "demo-state-passport-0123456789", Verifier: verifier})
-		if err != nil {
-			return "", err
-		}
-		code, err := authorize(d.ctx, u, "demo-state-passport-0123456789")
-		if err != nil {
-			return "", err
-		}
-		if s, err = cl.tokens.ExchangeCode(d.ctx, code, client.WithCodeVerifier(verifier)); err != nil {
+		u, err := cl.passport.AuthCodeURL(passport.AuthParams{State: state, Verifier: verifier})
+		if s, err = d.authorizeAndExchange(cl.tokens, u, err, state, client.WithCodeVerifier(verifier)); err != nil {
 			return "", err
 		}
 		if s.IDToken == "" || s.RefreshToken == "" || s.NeverExpires() || !fake.AccessTokenValid(s.AccessToken) {
