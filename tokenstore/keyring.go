@@ -434,8 +434,14 @@ func (k *Keyring) updateIndex(ctx context.Context, change func([]indexEntry) []i
 // KeyringAvailable reports whether the OS keyring answers for service
 // within timeout (zero: DefaultProbeTimeout, as zero means the default
 // everywhere; negative: an error matching client.ErrInvalidRequest): a
-// lookup of an item that does not exist must come back "not found".
+// lookup of an item that does not exist must come back "not found". On
+// Linux and the BSDs it first checks that a D-Bus session bus is announced
+// and returns ErrNoSessionBus at once when none is, so probing never
+// starts a dbus-daemon that would outlive the caller.
 func KeyringAvailable(ctx context.Context, service string, timeout time.Duration) error {
+	if timeout >= 0 && !sessionBusAnnounced() {
+		return ErrNoSessionBus
+	}
 	return keyringAvailable(ctx, goKeyring{}, service, timeout)
 }
 
