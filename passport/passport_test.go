@@ -442,6 +442,21 @@ func TestNewVerifierFailures(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "jwks_uri")
 
+	// Discovery pointing userinfo (which gets the access token) at a
+	// plain-http remote host is refused too.
+	mux2 := http.NewServeMux()
+	srv2 := httptest.NewServer(mux2)
+	t.Cleanup(srv2.Close)
+	mux2.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"issuer":"`+srv2.URL+`","authorization_endpoint":"`+srv2.URL+`/authorize","token_endpoint":"`+
+			srv2.URL+`/token","jwks_uri":"`+srv2.URL+`/jwks.json","userinfo_endpoint":"http://userinfo.example.com/me","id_token_signing_alg_values_supported":["ES256"]}`)
+	})
+	c, err = passport.New(passport.Config{BaseURL: srv2.URL, ClientID: "x"})
+	require.NoError(t, err)
+	_, err = c.NewVerifier(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "userinfo_endpoint")
 }
 
 func TestUserinfo(t *testing.T) {
