@@ -235,3 +235,36 @@ func TestInstallConfig(t *testing.T) {
 		assert.ErrorIs(t, err, client.ErrInvalidRequest, name)
 	}
 }
+
+// TestInstallExchangeFails: a callback that verifies (hmac, state, shop)
+// but whose code Shopify refuses is answered 502 with ErrInstallExchange,
+// and nothing is saved.
+func TestInstallExchangeFails(t *testing.T) {
+	t.Parallel()
+	app := newInstallApp(t, nil)
+	b := browser(t)
+	stop := *b
+	stop.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(req.URL.Path, "/auth/callback") {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, _ := get(t, &stop, app.srv.URL+"/auth?shop="+testShop)
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	link, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	q := link.Query()
+	q.Set("code", "never-issued")
+	link.RawQuery = providertest.SignShopifyQuery(app.fake.APISecret, q).Encode()
+
+	resp, _ = get(t, b, link.String())
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	_, err = app.store.Load(context.Background(), shopify.OfflineSessionID(testShop))
+	require.ErrorIs(t, err, client.ErrSessionNotFound)
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	require.Len(t, app.errs, 1)
+	assert.ErrorIs(t, app.errs[0], shopify.ErrInstallExchange)
+	assert.NotContains(t, app.errs[0].Error(), "never-issued", "the code is not in the error")
+}
