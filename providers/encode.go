@@ -16,7 +16,19 @@ import (
 // they go in the body. Extra r.Params come last and may override.
 func (p *Provider) Params(r *client.TokenRequest) url.Values {
 	v := make(url.Values, 8)
-	p.eachParam(r, func(k, val string) { v[k] = append(v[k], val) })
+	// One backing array for the single values: each key gets a full
+	// slice of it (len = cap = 1), so a repeated key's append copies
+	// instead of overwriting its neighbour.
+	one := make([]string, 0, 8)
+	p.eachParam(r, func(k, val string) {
+		if old, ok := v[k]; ok {
+			v[k] = append(old, val)
+			return
+		}
+		one = append(one, val)
+		n := len(one)
+		v[k] = one[n-1 : n : n]
+	})
 	for k, vals := range r.Params {
 		v[k] = append([]string(nil), vals...)
 	}

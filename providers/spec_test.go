@@ -174,3 +174,21 @@ func TestFormBodyMatchesParams(t *testing.T) {
 		assert.Equal(t, p.Params(r), got, r.Grant)
 	}
 }
+
+// Repeated keys (audience, resource) keep every value, and no key's
+// values alias another's: Params shares one backing array among keys.
+func TestParamsRepeatedKeys(t *testing.T) {
+	t.Parallel()
+	p, err := providers.New(providers.Spec{Name: "x", TokenURL: "https://a.example.com/token"})
+	require.NoError(t, err)
+	v := p.Params(&client.TokenRequest{Grant: client.GrantTokenExchange, ClientID: "id", ClientSecret: "s",
+		Exchange: &client.TokenExchangeRequest{SubjectToken: "st", SubjectTokenType: client.TokenTypeJWT,
+			Audience: []string{"a1", "a2", "a3"}, Resource: []string{"r1", "r2"}}})
+	assert.Equal(t, url.Values{
+		"grant_type": {client.GrantTokenExchange}, "client_id": {"id"}, "client_secret": {"s"},
+		"subject_token": {"st"}, "subject_token_type": {client.TokenTypeJWT},
+		"audience": {"a1", "a2", "a3"}, "resource": {"r1", "r2"},
+	}, v)
+	v["client_id"] = append(v["client_id"], "extra")
+	assert.Equal(t, []string{"s"}, v["client_secret"], "appending to one key changed another")
+}
