@@ -278,7 +278,8 @@ func (r *Refresher) retrySave(ctx context.Context, id string, p *unsaved) (s *cl
 	}
 	r.setPending(id, &unsaved{base: p.base, sess: p.sess, err: err})
 	if r.fresh(p.sess) {
-		return p.sess, true, &SaveError{ID: id, Session: p.sess, Err: err}
+		s := p.sess.Clone() // the kept copy stays the Refresher's
+		return s, true, &SaveError{ID: id, Session: s, Err: err}
 	}
 	return nil, false, nil
 }
@@ -379,7 +380,7 @@ func (r *Refresher) save(ctx context.Context, id string, view sessionView, base,
 		s, err := r.store.Load(ctx, id)
 		return s, false, err
 	}
-	r.setPending(id, &unsaved{base: base, sess: ns, err: err})
+	r.setPending(id, &unsaved{base: base, sess: ns.Clone(), err: err}) // the kept copy stays the Refresher's
 	return ns, true, &SaveError{ID: id, Session: ns, Err: err}
 }
 

@@ -119,3 +119,34 @@ func TestRefresherReplaySafe(t *testing.T) {
 		require.Equal(t, "at-new", got.AccessToken)
 	}
 }
+
+// refusingStore is a Memory store whose compare-and-set saves fail, as
+// a store that is briefly away does.
+type refusingStore struct{ *tokenstore.Memory }
+
+func (refusingStore) CompareAndSave(context.Context, *client.Session, *client.Session) error {
+	return errors.New("store away")
+}
+
+func TestRefresherLeaderGetsItsOwnCopyOfAnUnsavedSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := refusingStore{tokenstore.NewMemory()}
+	s := storetest.Sample("unsaved")
+	s.Expiry = time.Now().Add(-time.Minute)
+	require.NoError(t, st.Save(ctx, s))
+	r, err := tokenstore.NewRefresher(st, func(_ context.Context, from *client.Session) (*client.Session, error) {
+		n := from.Clone()
+		n.AccessToken, n.RefreshToken, n.Expiry = "at-new", "rt-new", time.Now().Add(time.Hour)
+		return n, nil
+	})
+	require.NoError(t, err)
+	got, err := r.Renew(ctx, "unsaved")
+	var se *tokenstore.SaveError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "rt-new", got.RefreshToken)
+	got.RefreshToken = "changed by the caller"
+	se.Session.RefreshToken = "changed through the error"
+	require.ErrorAs(t, r.Unsaved("unsaved"), &se)
+	require.Equal(t, "rt-new", se.Session.RefreshToken, "the kept session is not the caller's")
+}
