@@ -98,3 +98,19 @@ func formatRedacted(f fmt.State, verb rune, text string) {
 	}
 	fmt.Fprint(f, text)
 }
+
+// String describes r with its access token as a fingerprint and its
+// Secrets and Body left out.
+func (r APIRequest) String() string {
+	return fmt.Sprintf("client.APIRequest{Method: %s, URL: %s, AccessToken: %s, TokenHeader: %s, BasicAuth: %t, Secrets: %d <redacted>}",
+		r.Method, r.URL, redacted(r.AccessToken), r.TokenHeader, r.BasicAuth, len(r.Secrets))
+}
+
+// GoString is the %#v form: the same as String.
+func (r APIRequest) GoString() string { return r.String() }
+
+// Format makes every fmt verb print the redacted form.
+func (r APIRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (r APIRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
