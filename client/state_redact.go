@@ -43,3 +43,20 @@ func (b *BrowserState) Format(f fmt.State, verb rune) { formatRedacted(f, verb, 
 
 // LogValue logs String.
 func (b *BrowserState) LogValue() slog.Value { return slog.StringValue(b.String()) }
+
+// String describes cfg without its keys: only how many there are.
+func (cfg BrowserStateConfig) String() string {
+	return "client.BrowserStateConfig{Key: " + strconv.Itoa(len(cfg.Key)) + " bytes <redacted>, PreviousKeys: " +
+		strconv.Itoa(len(cfg.PreviousKeys)) + " <redacted>, Store: " + strconv.FormatBool(cfg.Store != nil) +
+		", CookieName: " + strconv.Quote(cfg.CookieName) + ", CookiePath: " + strconv.Quote(cfg.CookiePath) +
+		", Lifetime: " + cfg.Lifetime.String() + "}"
+}
+
+// GoString is String, so %#v is redacted too.
+func (cfg BrowserStateConfig) GoString() string { return cfg.String() }
+
+// Format prints String under every verb.
+func (cfg BrowserStateConfig) Format(f fmt.State, verb rune) { formatRedacted(f, verb, cfg.String()) }
+
+// LogValue logs String.
+func (cfg BrowserStateConfig) LogValue() slog.Value { return slog.StringValue(cfg.String()) }
