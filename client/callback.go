@@ -235,7 +235,8 @@ type CallbackError struct {
 	// Err is the cause: a refused state (ErrInvalidState), ErrMissingCode,
 	// ErrAuthorizationFailed, the exchange's *Error, ErrNoSessionID
 	// (joined with the ID or VerifyIDToken error, if any), or the Save
-	// error joined with ErrSaveFailed.
+	// error joined with ErrSaveFailed. A callback's error whose text holds
+	// a token of the session is replaced by one with the token scrubbed.
 	Err error
 }
 
@@ -313,7 +314,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.cfg.Save(ctx, s); err != nil {
 		h.fail(w, r, &CallbackError{StatusCode: http.StatusInternalServerError,
-			Reason: "signed in, but the session could not be saved", Err: errors.Join(ErrSaveFailed, err)})
+			Reason: "signed in, but the session could not be saved", Err: errors.Join(ErrSaveFailed, scrubSession(err, s))})
 		return
 	}
 	if h.cfg.OnSuccess != nil {

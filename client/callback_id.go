@@ -16,7 +16,7 @@ const maxSessionID = 512
 // provider's default ID alone ("generic") names no user.
 func (h *CallbackHandler) nameSession(ctx context.Context, s *Session) *CallbackError {
 	fail := func(reason string, err error) *CallbackError {
-		return &CallbackError{StatusCode: http.StatusInternalServerError, Reason: reason, Err: errors.Join(ErrNoSessionID, err)}
+		return &CallbackError{StatusCode: http.StatusInternalServerError, Reason: reason, Err: errors.Join(ErrNoSessionID, scrubSession(err, s))}
 	}
 	named := false
 	if h.cfg.VerifyIDToken != nil && s.IDToken != "" {
@@ -45,4 +45,14 @@ func (h *CallbackHandler) nameSession(ctx context.Context, s *Session) *Callback
 		return fail("signed in, but the application cannot tell whose session this is", nil)
 	}
 	return nil
+}
+
+// scrubSession drops s's tokens from the text of err, an application
+// callback's error (nil stays nil): a callback that quotes the token it
+// was given must not put it in the CallbackError.
+func scrubSession(err error, s *Session) error {
+	if err == nil {
+		return nil
+	}
+	return scrubError(err, []string{s.AccessToken, s.RefreshToken, s.IDToken})
 }
