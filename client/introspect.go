@@ -36,7 +36,9 @@ type Introspection struct {
 	// JKT is the DPoP key thumbprint the token is bound to ("cnf.jkt",
 	// RFC 9449 §6.2), empty for an unbound token.
 	JKT string
-	// Extra holds the other members, as decoded JSON.
+	// Extra holds the members not read into the fields above, as decoded
+	// JSON: a "cnf" other than {"jkt": ...} is kept without its "jkt"
+	// (e.g. an mTLS "x5t#S256"); nil when there are none.
 	Extra map[string]any
 }
 
@@ -80,20 +82,49 @@ func (c *Client) Introspect(ctx context.Context, token, tokenTypeHint string) (*
 			}
 		}
 	}
-	if cnf, ok := obj["cnf"].(map[string]any); ok {
-		in.JKT, _ = cnf["jkt"].(string)
-	}
-	known := map[string]bool{"active": true, "scope": true, "client_id": true, "username": true, "token_type": true,
-		"exp": true, "iat": true, "nbf": true, "sub": true, "aud": true, "iss": true, "jti": true}
 	for k, v := range obj {
-		if !known[k] {
-			if in.Extra == nil {
-				in.Extra = map[string]any{}
+		if k == "cnf" {
+			if cnf, ok := v.(map[string]any); ok {
+				in.JKT, _ = cnf["jkt"].(string)
+				rest := withoutKey(cnf, "jkt")
+				if rest == nil {
+					continue
+				}
+				v = rest
 			}
-			in.Extra[k] = v
+		} else if introspectionMembers[k] {
+			continue
 		}
+		if in.Extra == nil {
+			in.Extra = map[string]any{}
+		}
+		in.Extra[k] = v
 	}
 	return in, nil
+}
+
+// introspectionMembers are the top-level members Introspect reads into
+// typed fields, and so leaves out of Extra. "cnf" is handled apart: only
+// its "jkt" is typed.
+var introspectionMembers = map[string]bool{"active": true, "scope": true, "client_id": true, "username": true,
+	"token_type": true, "exp": true, "iat": true, "nbf": true, "sub": true, "aud": true, "iss": true, "jti": true}
+
+// withoutKey returns m without k, nil when nothing else is left; m itself
+// when k is absent.
+func withoutKey(m map[string]any, k string) map[string]any {
+	if _, ok := m[k]; !ok {
+		return m
+	}
+	if len(m) == 1 {
+		return nil
+	}
+	rest := make(map[string]any, len(m)-1)
+	for mk, mv := range m {
+		if mk != k {
+			rest[mk] = mv
+		}
+	}
+	return rest
 }
 
 // numericDate reads a JWT NumericDate (seconds since the epoch, RFC 7519
