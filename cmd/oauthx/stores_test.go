@@ -63,7 +63,7 @@ func TestStoreRedis(t *testing.T) {
 	}
 	prefix := "oauthx-cli-test-" + randomSuffix() + ":"
 	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), "{"+prefix+"}*").Result()
+		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
 		if len(keys) > 0 {
 			_ = rdb.Del(context.Background(), keys...).Err()
 		}
@@ -73,13 +73,13 @@ func TestStoreRedis(t *testing.T) {
 	g := newGeneric(t)
 	e.set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
 	e.ok("--store", store, "exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--name", "in-redis")
-	keys, err := rdb.Keys(ctx, "{"+prefix+"}*").Result()
+	keys, err := rdb.Keys(ctx, prefix+"*").Result()
 	require.NoError(t, err)
 	assert.NotEmpty(t, keys, "the session is in Redis under the prefix")
 	e.ok("--store", store, "logout", "in-redis")
 
 	storeRoundTrip(t, e, store)
-	keys, err = rdb.Keys(ctx, "{"+prefix+"}*").Result()
+	keys, err = rdb.Keys(ctx, prefix+"*").Result()
 	require.NoError(t, err)
 	assert.Empty(t, keys, "logout left keys behind")
 

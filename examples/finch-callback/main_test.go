@@ -114,7 +114,7 @@ func TestFlowRedis(t *testing.T) {
 	}
 	prefix := "oauthx-test:finch-example:" + time.Now().Format("150405.000000") + ":"
 	keys := func() []string {
-		keys, err := rdb.Keys(context.Background(), "{"+prefix+"}*").Result()
+		keys, err := rdb.Keys(context.Background(), prefix+"*").Result()
 		require.NoError(t, err)
 		return keys
 	}

@@ -40,7 +40,7 @@ func TestRunFakeOnceRedis(t *testing.T) {
 		storetest.ServiceMissing(t, "Redis on 127.0.0.1:6379", err)
 	}
 	clean := func() {
-		keys, _ := rdb.Keys(context.Background(), "{"+redisPrefix+"}*").Result()
+		keys, _ := rdb.Keys(context.Background(), redisPrefix+"*").Result()
 		if len(keys) > 0 {
 			_ = rdb.Del(context.Background(), keys...).Err()
 		}
@@ -48,7 +48,7 @@ func TestRunFakeOnceRedis(t *testing.T) {
 	clean()
 	t.Cleanup(clean)
 	runOnce(t, "redis://127.0.0.1:6379/0")
-	keys, err := rdb.Keys(ctx, "{"+redisPrefix+"}*").Result()
+	keys, err := rdb.Keys(ctx, redisPrefix+"*").Result()
 	require.NoError(t, err)
 	assert.NotEmpty(t, keys, "the session is in Redis")
 }

@@ -6,6 +6,29 @@
 // a hash maps session IDs to their provider and subject for List. Lock
 // is a lease: SET key token NX PX lease with a random token, released
 // by a script that deletes the key only if it still holds that token.
+//
+// # Keys
+//
+// Every key starts with the prefix (DefaultPrefix, or WithPrefix), so
+// redis-cli --scan --pattern 'oauthx:*' finds them, followed by the
+// prefix again as a hash tag, which puts every key of one store in one
+// cluster slot (Save's MULTI and the compare-and-set script touch
+// several):
+//
+//	oauthx:{oauthx:}session:ID   the session
+//	oauthx:{oauthx:}meta         hash: ID → provider and subject, for List
+//	oauthx:{oauthx:}lock:ID      the lock lease
+//	oauthx:{oauthx:}sending:ID   the record of a refresh being sent
+//
+// Earlier versions named the keys without the leading prefix
+// ({oauthx:}session:ID, {oauthx:}meta, …). Those keys share the new
+// ones' hash tag, and the store moves them: Load, List, CompareAndSave
+// and CompareAndDelete move a session found only under the old name (its
+// List entry and send record with it) in one script before acting, Save
+// and Delete remove the old keys of the session they write, and Migrate
+// moves every old session at once. Locks are taken under the new name
+// only: stop the replicas running an earlier version before starting
+// ones running this one.
 package redisstore
 
 import (
@@ -62,11 +85,15 @@ var _ tokenstore.Store = (*Store)(nil)
 type Option func(*Store) error
 
 // WithPrefix sets the key prefix (default DefaultPrefix). Stores with
-// different prefixes do not see each other. It must not be empty.
+// different prefixes do not see each other. It must not be empty, and
+// must not contain a brace (the store puts it in a hash tag).
 func WithPrefix(p string) Option {
 	return func(s *Store) error {
 		if p == "" {
 			return &client.OptionError{Option: "redisstore.WithPrefix", Reason: "empty prefix"}
+		}
+		if strings.ContainsAny(p, "{}") {
+			return &client.OptionError{Option: "redisstore.WithPrefix", Reason: "a prefix with a brace (the store adds the hash tag)"}
 		}
 		s.prefix = p
 		return nil
@@ -105,10 +132,87 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 // Err reports what New was given that is invalid, nil when nothing was.
 func (s *Store) Err() error { return s.err }
 
-// Keys use a hash tag, so that on a cluster every key of one store lives
-// in one slot and the MULTI in Save works.
-func (s *Store) key(kind, id string) string { return "{" + s.prefix + "}" + kind + ":" + id }
-func (s *Store) metaKey() string            { return "{" + s.prefix + "}meta" }
+// Keys are PREFIX{PREFIX}kind:id (see the package doc): the hash tag
+// keeps every key of one store, old names included, in one slot.
+func (s *Store) key(kind, id string) string { return s.tagged() + kind + ":" + id }
+func (s *Store) metaKey() string            { return s.tagged() + "meta" }
+func (s *Store) tagged() string             { return s.prefix + s.tag() }
+func (s *Store) tag() string                { return "{" + s.prefix + "}" }
+
+// oldKey and oldMetaKey are the names of earlier versions ({PREFIX}kind:id).
+func (s *Store) oldKey(kind, id string) string { return s.tag() + kind + ":" + id }
+func (s *Store) oldMetaKey() string            { return s.tag() + "meta" }
+
+// sessionKeys are the KEYS of migrateScript and casScript: the session,
+// the List hash and the send record, then the same under the old names.
+func (s *Store) sessionKeys(id string) []string {
+	return []string{s.key("session", id), s.metaKey(), s.key("sending", id),
+		s.oldKey("session", id), s.oldMetaKey(), s.oldKey("sending", id)}
+}
+
+// migrateLua moves a session stored only under its old name (KEYS[4],
+// its List entry in KEYS[5], its send record in KEYS[6], with its time to
+// live) to the new names (KEYS[1..3]), and returns the session's value
+// (false if there is none under either name).
+const migrateLua = `
+local function migrate(id)
+	local cur = redis.call("GET", KEYS[1])
+	if cur then return cur end
+	local old = redis.call("GET", KEYS[4])
+	if not old then return false end
+	redis.call("SET", KEYS[1], old)
+	local m = redis.call("HGET", KEYS[5], id)
+	if m then redis.call("HSET", KEYS[2], id, m) end
+	redis.call("HDEL", KEYS[5], id)
+	redis.call("DEL", KEYS[4])
+	local rec = redis.call("GET", KEYS[6])
+	if rec then
+		local ttl = redis.call("PTTL", KEYS[6])
+		if ttl > 0 then redis.call("SET", KEYS[3], rec, "PX", ttl) end
+		redis.call("DEL", KEYS[6])
+	end
+	return old
+end
+`
+
+// migrateScript runs migrate: KEYS as sessionKeys, ARGV[1] the ID.
+var migrateScript = redis.NewScript(migrateLua + `return migrate(ARGV[1])`)
+
+// loadOld returns the value of a session stored only under its old name,
+// moving it; redis.Nil if there is none.
+func (s *Store) loadOld(ctx context.Context, id string) ([]byte, error) {
+	v, err := migrateScript.Run(ctx, s.rdb, s.sessionKeys(id), id).Text()
+	return []byte(v), err
+}
+
+// Migrate moves every session that an earlier version stored under the
+// old key names (see the package doc) to the new ones, with its List
+// entry and send record, and returns how many it moved. It is safe to
+// run while the store is in use, and again; Load, List and the
+// compare-and-set writes also move what they touch.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	ids, err := s.rdb.HKeys(ctx, s.oldMetaKey()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: migrate: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		if tokenstore.CheckID(id) != nil {
+			continue // not a session of ours
+		}
+		moved, err := migrateScript.Run(ctx, s.rdb, s.sessionKeys(id), id).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return n, fmt.Errorf("redisstore: migrate %q: %w", id, err)
+		}
+		if moved != nil {
+			n++
+		}
+	}
+	return n, nil
+}
 
 type meta struct {
 	Provider string `json:"p,omitempty"`
@@ -125,6 +229,9 @@ func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
 	}
 	v, err := s.rdb.Get(ctx, s.key("session", id)).Bytes()
 	if errors.Is(err, redis.Nil) {
+		v, err = s.loadOld(ctx, id)
+	}
+	if errors.Is(err, redis.Nil) {
 		return nil, tokenstore.NotFound(id)
 	}
 	if err != nil {
@@ -134,7 +241,8 @@ func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
 }
 
 // Save implements tokenstore.Store: the value and the List entry are
-// written in one MULTI/EXEC.
+// written, and the session's keys under the old names deleted, in one
+// MULTI/EXEC.
 func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	if s.err != nil {
 		return s.err
@@ -150,7 +258,8 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.key("session", sess.ID), v, 0)
 		p.HSet(ctx, s.metaKey(), sess.ID, m)
-		p.Del(ctx, s.key("sending", sess.ID))
+		p.Del(ctx, s.key("sending", sess.ID), s.oldKey("session", sess.ID), s.oldKey("sending", sess.ID))
+		p.HDel(ctx, s.oldMetaKey(), sess.ID)
 		return nil
 	})
 	if err != nil {
@@ -159,16 +268,18 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	return nil
 }
 
-// casScript is CompareAndSave and CompareAndDelete in one atomic step.
-// KEYS: the session key, the List hash and the session's send record
-// (one hash slot: all carry the store's hash tag), which a write clears. ARGV: the session ID; "1" if a session is expected,
+// casScript is CompareAndSave and CompareAndDelete in one atomic step,
+// after migrate. KEYS: as sessionKeys — the session key, the List hash
+// and the session's send record, which a write clears, then the same
+// under the old names (one hash slot: all carry the store's hash tag).
+// ARGV: the session ID; "1" if a session is expected,
 // "0" if nothing may be stored; the expected access and refresh tokens;
 // the new value ("" deletes) and its List entry; tokenstore.FormatVersion.
 // The stored value is read with cjson: a value that is not a session of
 // this ID in a format version this build reads is a conflict.
 // It returns 1 when it wrote, 0 on a conflict.
-var casScript = redis.NewScript(`
-local cur = redis.call("GET", KEYS[1])
+var casScript = redis.NewScript(migrateLua + `
+local cur = migrate(ARGV[1])
 if ARGV[2] == "0" then
 	if cur then return 0 end
 else
@@ -189,7 +300,7 @@ else
 	redis.call("SET", KEYS[1], ARGV[5])
 	redis.call("HSET", KEYS[2], ARGV[1], ARGV[6])
 end
-redis.call("DEL", KEYS[3])
+redis.call("DEL", KEYS[3], KEYS[6])
 return 1`)
 
 // CompareAndSave implements tokenstore.Store with one Lua script that
@@ -230,7 +341,7 @@ func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, val
 	if old != nil {
 		expect, at, rt = "1", old.AccessToken, old.RefreshToken
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{s.key("session", id), s.metaKey(), s.key("sending", id)}, id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
+	n, err := casScript.Run(ctx, s.rdb, s.sessionKeys(id), id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: %s %q: %w", op, id, err)
 	}
@@ -240,7 +351,7 @@ func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, val
 	return nil
 }
 
-// Delete implements tokenstore.Store.
+// Delete implements tokenstore.Store, under the new and the old names.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if s.err != nil {
 		return s.err
@@ -249,9 +360,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.key("session", id))
+		p.Del(ctx, s.key("session", id), s.key("sending", id), s.oldKey("session", id), s.oldKey("sending", id))
 		p.HDel(ctx, s.metaKey(), id)
-		p.Del(ctx, s.key("sending", id))
+		p.HDel(ctx, s.oldMetaKey(), id)
 		return nil
 	})
 	if err != nil {
@@ -260,12 +371,15 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// List implements tokenstore.Store: one HGETALL, then one MGET of the
-// matching sessions. A value that cannot be decoded is reported in a
-// *tokenstore.ListError beside the others.
+// List implements tokenstore.Store: Migrate, one HGETALL, then one MGET
+// of the matching sessions. A value that cannot be decoded is reported in
+// a *tokenstore.ListError beside the others.
 func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Session, error) {
 	if s.err != nil {
 		return nil, s.err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("redisstore: list: %w", err)
 	}
 	all, err := s.rdb.HGetAll(ctx, s.metaKey()).Result()
 	if err != nil {
@@ -504,19 +618,24 @@ func (s *Store) unlock(key, id, token string) error {
 // Prefix returns the key prefix.
 func (s *Store) Prefix() string { return s.prefix }
 
-// Keys returns every key of the store (for inspection and cleanup; it
-// SCANs, so it is slow on a big database).
+// Keys returns every key of the store, under the new names and the old
+// ones (for inspection and cleanup; it SCANs, so it is slow on a big
+// database).
 func (s *Store) Keys(ctx context.Context) ([]string, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
 	var out []string
-	pattern := globEscaper.Replace("{"+s.prefix+"}") + "*"
-	iter := s.rdb.Scan(ctx, 0, pattern, 100).Iterator()
-	for iter.Next(ctx) {
-		out = append(out, iter.Val())
+	for _, start := range []string{s.tagged(), s.tag()} {
+		iter := s.rdb.Scan(ctx, 0, globEscaper.Replace(start)+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			out = append(out, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			return out, err
+		}
 	}
-	return out, iter.Err()
+	return out, nil
 }
 
 var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)

@@ -81,7 +81,7 @@ func TestPrefixIsolates(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, keys)
 	for _, k := range keys {
-		require.True(t, strings.HasPrefix(k, "{"+a.Prefix()+"}"), k)
+		require.True(t, strings.HasPrefix(k, a.Prefix()+"{"+a.Prefix()+"}"), k)
 	}
 	// Prefixes with glob characters are matched literally.
 	odd := newStore(t, rdb, redisstore.WithPrefix(uniquePrefix()+"[*?]\\"))
