@@ -188,7 +188,8 @@ func (r *Refresher) Store() Store { return r.store }
 //
 // Errors: those of the store (ErrNotFound when nothing is stored); the
 // renewal's, wrapped (client.ErrReauthorize after the dead session was
-// deleted); and *SaveError when a renewal succeeded but its save failed:
+// deleted); ErrStillStale when each round found the session replaced by
+// another writer with one that is not fresh either; and *SaveError when a renewal succeeded but its save failed:
 // Renew then returns the new session too (its tokens are live and the
 // only copy), keeps it, and retries the save on the next call.
 func (r *Refresher) Renew(ctx context.Context, id string) (*client.Session, error) {
@@ -219,21 +220,33 @@ func (r *Refresher) fresh(s *client.Session) bool { return r.cfg.fresh(s, r.cfg.
 // someone else stored that is itself not fresh.
 const maxRounds = 3
 
+// ErrStillStale is matched by the error of Refresher.Renew (and so of
+// TokenSource) when every round of the protocol ended by adopting a
+// session another writer had stored meanwhile that was itself not fresh:
+// the store is contended and no fresh session could be had. No session is
+// returned with it; the stored one is kept. Trying again later may
+// succeed.
+var ErrStillStale = errors.New("tokenstore: the stored session kept being replaced by sessions that are not fresh")
+
 // lead is the single flight's work.
 func (r *Refresher) lead(ctx context.Context, id string) (*client.Session, error) {
-	var s *client.Session
-	var renewed bool
-	var err error
 	for range maxRounds {
-		s, renewed, err = r.round(ctx, id)
-		if err != nil || renewed || r.fresh(s) {
-			break
+		s, renewed, err := r.round(ctx, id)
+		switch {
+		case err != nil:
+			return s, err
+		case renewed:
+			if r.cfg.hook != nil {
+				r.cfg.hook(ctx, s.Clone())
+			}
+			return s, nil
+		case r.fresh(s):
+			return s, nil
 		}
+		// Adopted a session someone else stored that is not fresh either:
+		// start over.
 	}
-	if err == nil && renewed && r.cfg.hook != nil {
-		r.cfg.hook(ctx, s.Clone())
-	}
-	return s, err
+	return nil, fmt.Errorf("tokenstore: renew session %s: %d rounds, each replaced meanwhile: %w", strconv.Quote(id), maxRounds, ErrStillStale)
 }
 
 // round is one pass of the protocol. It returns the session to hand out

@@ -3,6 +3,7 @@ package tokenstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,4 +150,48 @@ func TestRefresherLeaderGetsItsOwnCopyOfAnUnsavedSession(t *testing.T) {
 	se.Session.RefreshToken = "changed through the error"
 	require.ErrorAs(t, r.Unsaved("unsaved"), &se)
 	require.Equal(t, "rt-new", se.Session.RefreshToken, "the kept session is not the caller's")
+}
+
+// staleWriterStore is a Memory store where, each time a renewal is about
+// to be saved, another writer has just stored a session that is not
+// fresh either: every compare-and-set conflicts and the adopted session
+// is stale.
+type staleWriterStore struct {
+	*tokenstore.Memory
+	writes atomic.Int32
+}
+
+func (s *staleWriterStore) CompareAndSave(ctx context.Context, old, n *client.Session) error {
+	other := old.Clone()
+	i := s.writes.Add(1)
+	other.AccessToken, other.RefreshToken = fmt.Sprintf("at-other-%d", i), fmt.Sprintf("rt-other-%d", i)
+	other.Expiry = time.Now().Add(-time.Minute)
+	if err := s.Memory.Save(ctx, other); err != nil {
+		return err
+	}
+	return s.Memory.CompareAndSave(ctx, old, n)
+}
+
+func TestRefresherNeverHandsOutAStaleSessionWithoutAnError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := &staleWriterStore{Memory: tokenstore.NewMemory()}
+	s := storetest.Sample("contended")
+	s.Expiry = time.Now().Add(-time.Minute)
+	require.NoError(t, st.Save(ctx, s))
+	var renewals atomic.Int32
+	r, err := tokenstore.NewRefresher(st, func(_ context.Context, from *client.Session) (*client.Session, error) {
+		renewals.Add(1)
+		n := from.Clone()
+		n.AccessToken, n.RefreshToken, n.Expiry = "at-new", "rt-new", time.Now().Add(time.Hour)
+		return n, nil
+	})
+	require.NoError(t, err)
+	got, err := r.Renew(ctx, "contended")
+	require.ErrorIs(t, err, tokenstore.ErrStillStale)
+	require.Nil(t, got, "no stale session is handed out")
+	require.Equal(t, int32(3), renewals.Load(), "each round renewed from the session it adopted")
+	stored, err := st.Load(ctx, "contended")
+	require.NoError(t, err)
+	require.Equal(t, "at-other-3", stored.AccessToken, "the other writer's session is kept")
 }
