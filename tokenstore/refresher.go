@@ -416,7 +416,11 @@ func (r *Refresher) dead(ctx context.Context, id string, view sessionView, base 
 		if lerr == nil && r.fresh(cur) {
 			return cur, nil
 		}
-		return nil, fmt.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", strconv.Quote(id), cause)
+		err := fmt.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", strconv.Quote(id), cause)
+		if lerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("tokenstore: could not re-read the session that replaced it: %w", lerr))
+		}
+		return nil, err
 	}
 	return nil, errors.Join(
 		fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause),

@@ -195,3 +195,42 @@ func TestRefresherNeverHandsOutAStaleSessionWithoutAnError(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "at-other-3", stored.AccessToken, "the other writer's session is kept")
 }
+
+// replacedUnreadableStore is a Memory store where a dead session's
+// compare-and-delete finds it replaced, and the store cannot be read
+// from then on.
+type replacedUnreadableStore struct {
+	*tokenstore.Memory
+	gone atomic.Bool
+}
+
+var errStoreAway = errors.New("store away")
+
+func (s *replacedUnreadableStore) CompareAndDelete(_ context.Context, old *client.Session) error {
+	s.gone.Store(true)
+	return &tokenstore.ConflictError{ID: old.ID}
+}
+
+func (s *replacedUnreadableStore) Load(ctx context.Context, id string) (*client.Session, error) {
+	if s.gone.Load() {
+		return nil, errStoreAway
+	}
+	return s.Memory.Load(ctx, id)
+}
+
+func TestRefresherDeadGrantReportsTheFailedReRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := &replacedUnreadableStore{Memory: tokenstore.NewMemory()}
+	s := storetest.Sample("dead")
+	s.Expiry = time.Now().Add(-time.Minute)
+	require.NoError(t, st.Save(ctx, s))
+	r, err := tokenstore.NewRefresher(st, func(context.Context, *client.Session) (*client.Session, error) {
+		return nil, &client.Error{Kind: client.ErrReauthorize, Code: "invalid_grant", StatusCode: 400}
+	})
+	require.NoError(t, err)
+	got, err := r.Renew(ctx, "dead")
+	require.Nil(t, got)
+	require.ErrorIs(t, err, client.ErrReauthorize)
+	require.ErrorIs(t, err, errStoreAway, "the failed re-read of the replacing session is reported, not dropped")
+}
