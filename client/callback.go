@@ -296,6 +296,7 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.Timeout)
 	defer cancel()
+	ctx = context.WithValue(ctx, authStateKey{}, st)
 	opts := append([]ExchangeOption(nil), h.cfg.ExchangeOptions...)
 	if st.Verifier != "" {
 		opts = append(opts, WithCodeVerifier(st.Verifier))
@@ -344,6 +345,14 @@ func exchangeFailure(err error) *CallbackError {
 		ce.StatusCode, ce.Reason = http.StatusInternalServerError, "the code exchange failed"
 	}
 	return ce
+}
+
+// Fail answers a failed request as the handler answers its own: logged
+// at warn level with the Logger, then through OnError if set, else the
+// plain-text page (with Retry-After on a 503 that carries one). For pages
+// built beside the handler, like a provider package's start page.
+func (h *CallbackHandler) Fail(w http.ResponseWriter, r *http.Request, e *CallbackError) {
+	h.fail(w, r, e)
 }
 
 func (h *CallbackHandler) fail(w http.ResponseWriter, r *http.Request, e *CallbackError) {

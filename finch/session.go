@@ -246,3 +246,39 @@ func isEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s
 }
+
+// URLWithState returns ConnectURL as Finch sent it with a state query
+// parameter added, which Finch Connect hands back to the redirect URI
+// beside the code (as Finch's own Connect SDKs send it): the state a
+// client.BrowserState began, so the callback is accepted only in this
+// browser. Nothing else in Finch's URL is changed. An empty state, one
+// with characters other than URL-safe base64's, or a ConnectURL that
+// already carries a state is a *ParamError.
+func (cs *ConnectSession) URLWithState(state string) (string, error) {
+	if cs == nil || cs.ConnectURL == "" {
+		return "", paramErr("connect_url", "no Connect Session")
+	}
+	if state == "" || strings.ContainsFunc(state, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}) {
+		return "", paramErr("state", "required, URL-safe base64 characters only")
+	}
+	u, err := url.Parse(cs.ConnectURL)
+	if err != nil {
+		return "", paramErr("connect_url", "not a URL")
+	}
+	if u.Query().Has("state") {
+		return "", paramErr("connect_url", "already carries a state")
+	}
+	sep := "&"
+	switch {
+	case u.RawQuery == "" && !strings.Contains(cs.ConnectURL, "?"):
+		sep = "?"
+	case strings.HasSuffix(cs.ConnectURL, "?") || strings.HasSuffix(cs.ConnectURL, "&"):
+		sep = ""
+	}
+	if u.Fragment != "" || strings.Contains(cs.ConnectURL, "#") {
+		return "", paramErr("connect_url", "has a fragment")
+	}
+	return cs.ConnectURL + sep + "state=" + state, nil
+}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/finch"
 	"github.com/oauthx/oauthx/providertest"
-	"github.com/oauthx/oauthx/tokenstore"
 )
 
 const sessionReply = `{"session_id":"sess_1","connect_url":"https://connect.tryfinch.com/authorize?session=sess_1"}`
@@ -207,103 +204,4 @@ func TestConnectSessionFakeRefusals(t *testing.T) {
 	_, c := setup(t)
 	_, err = c.ReauthenticateConnectSession(context.Background(), finch.ReauthenticateParams{ConnectionID: "conn_unknown"})
 	assert.ErrorIs(t, err, client.ErrInvalidRequest)
-}
-
-// TestConnectSessionEndToEnd runs a Finch app over real HTTP against the
-// fake: session → Connect → callback → exchange → stored session; then a
-// reauthentication replaces that stored session's token.
-func TestConnectSessionEndToEnd(t *testing.T) {
-	t.Parallel()
-	fake := providertest.NewFinch()
-	t.Cleanup(fake.Close)
-	store := tokenstore.NewMemory()
-	ctx := context.Background()
-
-	var c *finch.Client
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := c.ExchangeCode(r.Context(), r.URL.Query().Get("code"))
-		if err != nil {
-			http.Error(w, "exchange failed", http.StatusBadGateway)
-			return
-		}
-		old, err := store.Load(r.Context(), s.ID)
-		if err != nil {
-			old = nil
-		}
-		if err := store.CompareAndSave(r.Context(), old, s); err != nil {
-			http.Error(w, "store failed", http.StatusInternalServerError)
-			return
-		}
-		_, _ = w.Write([]byte("connected " + finch.ConnectionID(s)))
-	}))
-	t.Cleanup(app.Close)
-	var err error
-	c, err = finch.New(finch.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
-		RedirectURL: app.URL + "/callback", BaseURL: fake.URL})
-	require.NoError(t, err)
-
-	cs, err := c.NewConnectSession(ctx, finch.ConnectSessionParams{CustomerID: "cust-9", CustomerName: "Acme Inc",
-		Products: []string{"company", "directory"}, RedirectURI: app.URL + "/callback"})
-	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(cs.ConnectURL, fake.ConnectURL+"?session="))
-	body := follow(t, cs.ConnectURL)
-	connID, ok := strings.CutPrefix(body, "connected ")
-	require.True(t, ok, body)
-
-	stored, err := store.List(ctx, tokenstore.Filter{})
-	require.NoError(t, err)
-	require.Len(t, stored, 1)
-	first := stored[0]
-	assert.Equal(t, connID, first.Subject)
-	assert.Equal(t, "cust-9", finch.CustomerID(first))
-	assert.True(t, fake.AccessTokenValid(first.AccessToken))
-
-	// The session is single-use.
-	resp, err := http.Get(cs.ConnectURL)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-
-	rs, err := c.ReauthenticateConnectSession(ctx, finch.ReauthenticateParams{ConnectionID: connID, RedirectURI: app.URL + "/callback"})
-	require.NoError(t, err)
-	assert.Equal(t, "connected "+connID, follow(t, rs.ConnectURL))
-	stored, err = store.List(ctx, tokenstore.Filter{})
-	require.NoError(t, err)
-	require.Len(t, stored, 1, "a reauthentication replaces the stored session, no second one")
-	assert.Equal(t, connID, stored[0].Subject)
-	assert.NotEqual(t, first.AccessToken, stored[0].AccessToken)
-	assert.True(t, fake.AccessTokenValid(stored[0].AccessToken))
-
-	// Disconnect an entity: introspection shows it, the connection stays.
-	s := stored[0]
-	ents := finch.EntityIDs(s)
-	require.NotEmpty(t, ents)
-	require.NoError(t, c.DisconnectEntities(ctx, s, ents[:1]))
-	info, err := c.Introspect(ctx, s)
-	require.NoError(t, err)
-	e, ok := info.Entity(ents[0])
-	require.True(t, ok)
-	assert.Equal(t, "disconnected", e.Status)
-	assert.Equal(t, "Acme Inc", info.CustomerName)
-	assert.Equal(t, "cust-9", info.CustomerID)
-	assert.Equal(t, connID, info.ConnectionID)
-	assert.Equal(t, "Acme Inc", finch.ConnectionOf(s).CustomerName)
-
-	st := fake.Stats()
-	assert.Equal(t, 1, st.EntityDisconnects)
-	assert.Equal(t, 1, st.ConnectSessions)
-	assert.Equal(t, 1, st.Reauthentications)
-	assert.Equal(t, 2, st.CodeExchanges)
-}
-
-// follow GETs u, following redirects, and returns the final body.
-func follow(t *testing.T, u string) string {
-	t.Helper()
-	resp, err := http.Get(u)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-	return string(b)
 }
