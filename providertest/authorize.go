@@ -1,6 +1,7 @@
 package providertest
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"net/url"
 )
@@ -42,4 +43,18 @@ func redirectWithCode(w http.ResponseWriter, r *http.Request, target *url.URL, c
 	}
 	target.RawQuery = tq.Encode()
 	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// pkceFailure says why verifier does not answer a code's challenge (""
+// when it does, or when neither is there); unexpected is true when the
+// code was issued without a challenge and a verifier came anyway. The
+// check is in constant time.
+func pkceFailure(challenge, verifier string) (desc string, unexpected bool) {
+	switch {
+	case challenge == "" && verifier != "":
+		return "code_verifier sent for a code issued without a challenge", true
+	case challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(challenge)) != 1:
+		return "PKCE verification failed", false
+	}
+	return "", false
 }

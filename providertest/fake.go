@@ -171,3 +171,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// issue stores v in m under a fresh random key that starts with prefix,
+// under f's lock, and returns the key: a code, a token or a session id.
+func issue[S, V any](f *fake[S], m map[string]V, prefix string, v V) string {
+	key := randomToken(prefix)
+	f.mu.Lock()
+	m[key] = v
+	f.mu.Unlock()
+	return key
+}
+
+// spend takes key out of m under f's lock, so that it serves once, and
+// marks it in spent. It returns what m held and whether it was there;
+// reused is true when key had been spent before, and then onReuse (when
+// not nil) changes the counters under the same lock.
+func spend[S, V any](f *fake[S], m map[string]V, spent map[string]bool, key string, onReuse func(*S)) (v V, ok, reused bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok = m[key]
+	reused = spent[key]
+	if reused && onReuse != nil {
+		onReuse(&f.stats)
+	}
+	if ok {
+		delete(m, key)
+		spent[key] = true
+	}
+	return v, ok, reused
+}

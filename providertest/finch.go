@@ -172,11 +172,7 @@ func (f *Finch) IssueCodeFor(redirectURI string, conn FinchConnection) string {
 	if conn.EntityIDs == nil {
 		conn.EntityIDs = []string{conn.CompanyID}
 	}
-	code := randomToken("fc_")
-	f.mu.Lock()
-	f.codes[code] = finchCode{redirectURI: redirectURI, conn: conn, expires: f.cfg.now().Add(FinchCodeLifetime)}
-	f.mu.Unlock()
-	return code
+	return issue(&f.fake, f.codes, "fc_", finchCode{redirectURI: redirectURI, conn: conn, expires: f.cfg.now().Add(FinchCodeLifetime)})
 }
 
 // AccessTokenValid reports whether tok is a live access token of the fake
@@ -236,19 +232,11 @@ func (f *Finch) token(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusUnauthorized, "invalid_client_error", "", "invalid client credentials")
 		return
 	}
-	f.mu.Lock()
-	grant, ok := f.codes[p["code"]]
+	grant, ok, _ := spend(&f.fake, f.codes, f.spent, p["code"], func(s *FinchStats) { s.ReusedCodes++ })
 	if !ok {
-		if f.spent[p["code"]] {
-			f.stats.ReusedCodes++
-		}
-		f.mu.Unlock()
 		f.fail(w, http.StatusBadRequest, "invalid_grant_error", "", "authorization code is invalid or has already been used")
 		return
 	}
-	delete(f.codes, p["code"])
-	f.spent[p["code"]] = true
-	f.mu.Unlock()
 	if !f.cfg.now().Before(grant.expires) {
 		f.fail(w, http.StatusBadRequest, "invalid_grant_error", "", "authorization code has expired")
 		return
@@ -294,8 +282,14 @@ func (f *Finch) checkVersion(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// bearer finds the connection of the request's access token.
-func (f *Finch) bearer(w http.ResponseWriter, r *http.Request) (string, *FinchConnection, bool) {
+// bearer checks a Bearer endpoint's request (its method, the API version
+// header, a live access token) and finds the connection of the token.
+// When the check fails it has answered the request and returns false.
+func (f *Finch) bearer(w http.ResponseWriter, r *http.Request, method string) (string, *FinchConnection, bool) {
+	if r.Method != method {
+		f.fail(w, http.StatusMethodNotAllowed, "method_not_allowed_error", "", method+" only")
+		return "", nil, false
+	}
 	if !f.checkVersion(w, r) {
 		return "", nil, false
 	}
@@ -311,11 +305,7 @@ func (f *Finch) bearer(w http.ResponseWriter, r *http.Request) (string, *FinchCo
 }
 
 func (f *Finch) disconnect(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		f.fail(w, http.StatusMethodNotAllowed, "method_not_allowed_error", "", "POST only")
-		return
-	}
-	tok, _, ok := f.bearer(w, r)
+	tok, _, ok := f.bearer(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -331,11 +321,7 @@ func (f *Finch) disconnect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Finch) introspect(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		f.fail(w, http.StatusMethodNotAllowed, "method_not_allowed_error", "", "GET only")
-		return
-	}
-	_, conn, ok := f.bearer(w, r)
+	_, conn, ok := f.bearer(w, r, http.MethodGet)
 	if !ok {
 		return
 	}

@@ -195,10 +195,7 @@ func (f *Finch) newSession(w http.ResponseWriter, b *finchSessionBody, conn Finc
 	if b.RedirectURI != nil {
 		s.redirectURI = *b.RedirectURI
 	}
-	id := randomToken("sess_")
-	f.mu.Lock()
-	f.sessions[id] = s
-	f.mu.Unlock()
+	id := issue(&f.fake, f.sessions, "sess_", s)
 	writeJSON(w, http.StatusOK, map[string]string{"session_id": id, "connect_url": f.ConnectURL + "?session=" + url.QueryEscape(id)})
 }
 

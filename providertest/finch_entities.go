@@ -24,11 +24,7 @@ func (f *Finch) entities(conn *FinchConnection) []map[string]any {
 // disconnectEntity serves POST /disconnect-entity {"entity_ids": [...]}
 // (Bearer): every id must be one of the connection's entities.
 func (f *Finch) disconnectEntity(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		f.fail(w, http.StatusMethodNotAllowed, "method_not_allowed_error", "", "POST only")
-		return
-	}
-	_, conn, ok := f.bearer(w, r)
+	_, conn, ok := f.bearer(w, r, http.MethodPost)
 	if !ok {
 		return
 	}

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"mime"
@@ -150,11 +149,7 @@ func (g *Generic) IssueCodeWithPKCE(redirectURI, verifier string, scopes ...stri
 }
 
 func (g *Generic) issueCode(c codeGrant) string {
-	code := randomToken("code_")
-	g.mu.Lock()
-	g.codes[code] = c
-	g.mu.Unlock()
-	return code
+	return issue(&g.fake, g.codes, "code_", c)
 }
 
 // AccessTokenValid reports whether tok is an access token the fake issued
@@ -272,31 +267,18 @@ func (g *Generic) authenticate(r *http.Request, p url.Values) bool {
 
 func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
 	code := p.Get("code")
-	g.mu.Lock()
-	grant, ok := g.codes[code]
+	// spent even if the checks below fail, as real servers do
+	grant, ok, _ := spend(&g.fake, g.codes, g.spent, code, func(s *GenericStats) { s.ReusedCodes++ })
 	if !ok {
-		reused := g.spent[code]
-		if reused {
-			g.stats.ReusedCodes++
-		}
-		g.mu.Unlock()
 		g.fail(w, http.StatusBadRequest, "invalid_code", "authorization code is invalid, expired or already used")
 		return
 	}
-	delete(g.codes, code) // spent even if the checks below fail, as real servers do
-	g.spent[code] = true
-	g.mu.Unlock()
 	if p.Get("redirect_uri") != grant.redirectURI {
 		g.fail(w, http.StatusBadRequest, "invalid_grant", "redirect_uri does not match the authorization request")
 		return
 	}
-	verifier := p.Get("code_verifier")
-	switch {
-	case grant.challenge == "" && verifier != "":
-		g.fail(w, http.StatusBadRequest, "invalid_grant", "code_verifier sent for a code issued without a challenge")
-		return
-	case grant.challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(grant.challenge)) != 1:
-		g.fail(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
+	if desc, _ := pkceFailure(grant.challenge, p.Get("code_verifier")); desc != "" {
+		g.fail(w, http.StatusBadRequest, "invalid_grant", desc)
 		return
 	}
 	g.mu.Lock()

@@ -9,19 +9,12 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // JWT client authentication at the generic fake (RFC 7523 §2.2 and §3):
 // private_key_jwt verified with the key given to WithClientKey,
 // client_secret_jwt (HS256 under the client secret) with
 // WithClientSecretJWT.
-
-const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-// maxAssertionLifetime is the longest exp - iat the fake accepts: a client
-// assertion is meant to live for seconds or minutes.
-const maxAssertionLifetime = 5 * time.Minute
 
 // clientAuthConfig holds the JWT client authentication options.
 type clientAuthConfig struct {
@@ -69,35 +62,28 @@ func (g *Generic) authenticateAssertion(r *http.Request, p url.Values) bool {
 		return false
 	}
 	cfg := g.cfg.ext.clientAuth
-	var algs []jose.SignatureAlgorithm
-	var key any
+	algs := []jose.SignatureAlgorithm{jose.HS256}
 	if cfg.key != nil {
-		algs, key = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}, cfg.key
+		algs = append(algs, jose.RS256, jose.ES256, jose.EdDSA)
 	}
-	tok, err := jwt.ParseSigned(p.Get("client_assertion"), append(algs, jose.HS256))
-	if err != nil || len(tok.Headers) != 1 {
-		return false
-	}
-	if tok.Headers[0].Algorithm == string(jose.HS256) {
-		if !cfg.secretJWT {
-			return false
-		}
-		key = []byte(g.cfg.clientSecret)
-	}
-	if key == nil {
-		return false
-	}
-	var claims jwt.Claims
-	if err := tok.Claims(key, &claims); err != nil {
-		return false
-	}
-	now := g.cfg.now()
-	if err := claims.ValidateWithLeeway(jwt.Expected{Issuer: g.cfg.clientID, Subject: g.cfg.clientID,
-		AnyAudience: jwt.Audience{baseOf(r) + "/oauth2/token"}, Time: now}, 5*time.Second); err != nil {
-		return false
-	}
-	if claims.Expiry == nil || claims.IssuedAt == nil || claims.ID == "" ||
-		claims.Expiry.Time().Sub(claims.IssuedAt.Time()) > maxAssertionLifetime {
+	claims, reason := verifyAssertion(p.Get("client_assertion"), assertionRule{
+		algs: algs,
+		key: func(h jose.Header) any {
+			switch {
+			case h.Algorithm != string(jose.HS256):
+				return cfg.key
+			case cfg.secretJWT:
+				return []byte(g.cfg.clientSecret)
+			}
+			return nil
+		},
+		clientID: g.cfg.clientID,
+		audience: baseOf(r) + "/oauth2/token",
+		audArray: true,
+		leeway:   5 * time.Second,
+		now:      g.cfg.now,
+	})
+	if reason != "" {
 		return false
 	}
 	if id := p.Get("client_id"); id != "" && subtle.ConstantTimeCompare([]byte(id), []byte(g.cfg.clientID)) != 1 {
@@ -105,11 +91,10 @@ func (g *Generic) authenticateAssertion(r *http.Request, p url.Values) bool {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.ext.jtis[claims.ID] {
+	if !g.ext.jtis.first(claims, g.cfg.now()) {
 		g.stats.ReplayedAssertions++
 		return false
 	}
-	g.ext.jtis[claims.ID] = true
 	g.stats.Assertions++
 	return true
 }

@@ -33,7 +33,7 @@ type genericExt struct {
 	tokens  map[string]*tokenInfo // every token issued, live or not
 	revoked map[string]bool       // revoked access and refresh tokens
 	devices map[string]*deviceGrantState
-	jtis    map[string]bool // client assertion ids seen
+	jtis    jtiLog // client assertion ids seen
 }
 
 // tokenInfo is what the fake knows about one issued token.
@@ -51,7 +51,7 @@ func (e *genericExt) init() {
 	e.tokens = map[string]*tokenInfo{}
 	e.revoked = map[string]bool{}
 	e.devices = map[string]*deviceGrantState{}
-	e.jtis = map[string]bool{}
+	e.jtis = jtiLog{}
 }
 
 // routes adds the endpoints to the fake's mux. Faults queued with Fail are

@@ -2,7 +2,6 @@ package providertest
 
 import (
 	"crypto/ecdsa"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -164,11 +163,7 @@ func (p *Passport) issueCode(c passportCode) string {
 		c.subject = NewSubject()
 	}
 	c.expires = p.cfg.now().Add(PassportCodeLifetime)
-	code := randomToken("pc_")
-	p.mu.Lock()
-	p.codes[code] = c
-	p.mu.Unlock()
-	return code
+	return issue(&p.fake, p.codes, "pc_", c)
 }
 
 // AccessTokenValid reports whether tok is an access token the fake issued
@@ -236,29 +231,20 @@ func (p *Passport) exchange(w http.ResponseWriter, f url.Values) {
 		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "missing code")
 		return
 	}
-	p.mu.Lock()
-	grant, ok := p.codes[code]
+	grant, ok, _ := spend(&p.fake, p.codes, p.spent, code, func(s *PassportStats) { s.ReusedCodes++ })
 	if !ok {
-		if p.spent[code] {
-			p.stats.ReusedCodes++
-		}
-		p.mu.Unlock()
 		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid code")
 		return
 	}
-	delete(p.codes, code)
-	p.spent[code] = true
-	p.mu.Unlock()
 	if !p.cfg.now().Before(grant.expires) {
 		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "expired code")
 		return
 	}
-	verifier := f.Get("code_verifier")
-	switch {
-	case grant.challenge == "" && verifier != "":
-		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", "code_verifier sent for a code issued without a challenge")
+	switch desc, unexpected := pkceFailure(grant.challenge, f.Get("code_verifier")); {
+	case unexpected:
+		p.fail(w, http.StatusBadRequest, "BAD_REQUEST", desc)
 		return
-	case grant.challenge != "" && subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(grant.challenge)) != 1:
+	case desc != "":
 		p.fail(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid code verifier")
 		return
 	}

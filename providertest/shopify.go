@@ -260,11 +260,7 @@ func (f *Shopify) BrokenSessionToken(shop string, userID int64, b SessionTokenBr
 // IssueCode returns a fresh single-use authorization code for shop, as if
 // the merchant had approved the app.
 func (f *Shopify) IssueCode(shop string) string {
-	code := randomToken("code_")
-	f.mu.Lock()
-	f.codes[code] = shop
-	f.mu.Unlock()
-	return code
+	return issue(&f.fake, f.codes, "code_", shop)
 }
 
 // IssueOfflineToken returns the shop's non-expiring offline token, issuing
@@ -412,12 +408,7 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 }
 
 func (f *Shopify) codeGrant(w http.ResponseWriter, shop, code string, expiring bool) {
-	f.mu.Lock()
-	owner, ok := f.codes[code]
-	delete(f.codes, code)
-	reused := f.spent[code]
-	f.spent[code] = true
-	f.mu.Unlock()
+	owner, ok, reused := spend(&f.fake, f.codes, f.spent, code, nil)
 	if !ok || owner != shop {
 		desc := "authorization code was not found or was already used"
 		if reused {

@@ -43,7 +43,7 @@ type shopifyDoorsConfig struct {
 type shopifyDoors struct {
 	mu       sync.Mutex
 	keys     map[string]crypto.PublicKey // kid → registered public key
-	jtis     map[string]time.Time        // used assertion ids → their exp
+	jtis     jtiLog                      // used assertion ids → their exp
 	users    map[string]int64            // per-user codes → the approving staff member
 	approver int64                       // SetOnlineApprover; 0: user 1
 	stats    ShopifyGrantStats
@@ -165,14 +165,11 @@ func (f *Shopify) assertionAudience(r *http.Request, shop string) string {
 	return "https://" + shop + "/admin/oauth/access_token"
 }
 
-// checkAssertion verifies a client assertion through go-jose and returns
-// why it is refused ("" when it is good): a compact JWS whose header has
-// alg RS256 or ES256 matching the key registered under its kid (typ, if
-// present, JWT; no crit), signed by that key; claims iss and sub equal to
-// the client_id (the API key), aud a single string equal to the token
-// endpoint, numeric iat not in the future and exp after now, at most
-// ShopifyMaxAssertionLifetime apart, nbf (if any) not in the future, and
-// a jti never seen before.
+// checkAssertion verifies a client assertion (verifyAssertion) and
+// returns why it is refused ("" when it is good): alg RS256 or ES256,
+// signed by the key registered under its kid; iss, sub and the client_id
+// the API key; aud a single string equal to the token endpoint; no clock
+// tolerance; a jti never seen before.
 func (f *Shopify) checkAssertion(tok, clientID, aud string) string {
 	reason := f.assertionReason(tok, clientID, aud)
 	if reason != "" {
@@ -187,63 +184,31 @@ func (f *Shopify) checkAssertion(tok, clientID, aud string) string {
 }
 
 func (f *Shopify) assertionReason(tok, clientID, aud string) string {
-	jws, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
-	if err != nil || len(jws.Headers) != 1 {
-		return "not a compact JWS signed with RS256 or ES256"
-	}
-	h := jws.Headers[0]
-	if typ, ok := h.ExtraHeaders["typ"]; ok && typ != "JWT" {
-		return "bad typ"
-	}
-	if _, ok := h.ExtraHeaders["crit"]; ok {
-		return "crit is not accepted"
-	}
-	f.doors.mu.Lock()
-	key := f.doors.keys[h.KeyID]
-	f.doors.mu.Unlock()
-	if key == nil {
-		return "unknown kid"
-	}
-	var c jwt.Claims
-	var raw struct {
-		Aud any `json:"aud"`
-	}
-	if jws.Claims(key, &c, &raw) != nil {
-		return "bad signature or claims"
-	}
-	now := f.cfg.now()
+	c, reason := verifyAssertion(tok, assertionRule{
+		algs: []jose.SignatureAlgorithm{jose.RS256, jose.ES256},
+		key: func(h jose.Header) any {
+			f.doors.mu.Lock()
+			defer f.doors.mu.Unlock()
+			return f.doors.keys[h.KeyID]
+		},
+		clientID: f.cfg.apiKey,
+		audience: aud,
+		now:      f.cfg.now,
+	})
 	switch {
-	case c.Issuer != f.cfg.apiKey || clientID != f.cfg.apiKey:
-		return "iss is not the client_id"
-	case c.Subject != f.cfg.apiKey:
-		return "sub is not the client_id"
-	case raw.Aud != aud:
-		return "aud is not this token endpoint"
-	case c.IssuedAt == nil || c.IssuedAt.Time().After(now):
-		return "iat missing or in the future"
-	case c.Expiry == nil || !c.Expiry.Time().After(now):
-		return "exp missing or past"
-	case c.Expiry.Time().Sub(c.IssuedAt.Time()) > ShopifyMaxAssertionLifetime:
-		return "lives longer than 5 minutes"
-	case c.NotBefore != nil && c.NotBefore.Time().After(now):
-		return "nbf in the future"
-	case c.ID == "":
-		return "jti missing"
+	case reason != "":
+		return reason
+	case clientID != f.cfg.apiKey:
+		return "client_id is not the assertion's iss"
 	}
 	f.doors.mu.Lock()
 	defer f.doors.mu.Unlock()
 	if f.doors.jtis == nil {
-		f.doors.jtis = map[string]time.Time{}
+		f.doors.jtis = jtiLog{}
 	}
-	for j, e := range f.doors.jtis {
-		if e.Before(now) {
-			delete(f.doors.jtis, j)
-		}
-	}
-	if _, used := f.doors.jtis[c.ID]; used {
+	if !f.doors.jtis.first(c, f.cfg.now()) {
 		return "jti already used"
 	}
-	f.doors.jtis[c.ID] = c.Expiry.Time()
 	return ""
 }
 
