@@ -1,6 +1,7 @@
 package finch
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -43,26 +44,15 @@ type Client struct {
 // New checks cfg and returns a Client. opts are the client package's
 // options (WithHTTPClient, WithRetryMax, WithLogger, WithClock, …).
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	fc := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, connectURL: DefaultConnectURL}
-	if cfg.BaseURL != "" {
-		fc.baseURL = strings.TrimRight(cfg.BaseURL, "/")
+	fc := config{
+		baseURL:    strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/"),
+		apiVersion: cmp.Or(cfg.APIVersion, DefaultAPIVersion),
+		connectURL: cmp.Or(cfg.ConnectURL, DefaultConnectURL),
 	}
-	if cfg.APIVersion != "" {
-		fc.apiVersion = cfg.APIVersion
-	}
-	if cfg.ConnectURL != "" {
-		fc.connectURL = cfg.ConnectURL
-	}
-	c, err := client.New(client.Config{
-		Provider:     providers.NewDeferred(fc.spec()),
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		RedirectURL:  cfg.RedirectURL,
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return &Client{c: c, cfg: fc, hasSecret: cfg.ClientSecret != ""}, nil
+	app := client.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL}
+	return providers.NewClient(fc.spec(), app, opts, func(c *client.Client) *Client {
+		return &Client{c: c, cfg: fc, hasSecret: cfg.ClientSecret != ""}
+	})
 }
 
 // TokenClient returns the underlying client.Client, e.g. for

@@ -1,6 +1,7 @@
 package passport
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -39,22 +40,11 @@ type Client struct {
 // discovery, key fetches and userinfo go through the same *http.Client
 // and clock as token requests.
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	pc := config{baseURL: DefaultBaseURL, issuer: cfg.Issuer}
-	if cfg.BaseURL != "" {
-		pc.baseURL = strings.TrimRight(cfg.BaseURL, "/")
-	}
-	pc = pc.withDefaults()
-	c, err := client.New(client.Config{
-		Provider:     providers.NewDeferred(pc.spec()),
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		RedirectURL:  cfg.RedirectURL,
-		Scopes:       cfg.Scopes,
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return &Client{c: c, cfg: pc}, nil
+	pc := config{baseURL: strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/"), issuer: cfg.Issuer}.withDefaults()
+	app := client.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL, Scopes: cfg.Scopes}
+	return providers.NewClient(pc.spec(), app, opts, func(c *client.Client) *Client {
+		return &Client{c: c, cfg: pc}
+	})
 }
 
 // TokenClient returns the underlying client.Client, e.g. for
