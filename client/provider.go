@@ -116,9 +116,12 @@ type TokenExchangeRequest struct {
 // Response is a token endpoint's answer, its body already read (and capped
 // at MaxResponseBytes) by the Client.
 type Response struct {
+	// StatusCode is the HTTP status.
 	StatusCode int
-	Header     http.Header
-	Body       []byte
+	// Header is the response's header.
+	Header http.Header
+	// Body is the whole body, at most MaxResponseBytes.
+	Body []byte
 }
 
 // Provider adapts one provider's token endpoint. Implementations must be
@@ -140,11 +143,14 @@ type Provider interface {
 // AuthURLProvider is implemented by providers that have an authorization
 // endpoint, for Client.AuthCodeURL.
 type AuthURLProvider interface {
+	// AuthURL is the authorization endpoint's URL.
 	AuthURL() string
 }
 
 // Validator is implemented by providers that can check their own
 // configuration; New calls it.
 type Validator interface {
+	// Validate returns the configuration's first error, nil when there
+	// is none.
 	Validate() error
 }

@@ -11,6 +11,7 @@ package client
 // Retry-After. Authorization codes and session tokens are never
 // replay-safe; a provider must report false for them.
 type ReplaySafe interface {
+	// ReplaySafe reports whether r's grant may be sent again.
 	ReplaySafe(r *TokenRequest) bool
 }
 

@@ -38,7 +38,10 @@ var (
 // stateError is a refused state: it matches ErrInvalidState and its kind.
 type stateError struct{ kind error }
 
-func (e *stateError) Error() string        { return e.kind.Error() }
+// Error returns the kind's message.
+func (e *stateError) Error() string { return e.kind.Error() }
+
+// Is matches ErrInvalidState and the kind.
 func (e *stateError) Is(target error) bool { return target == ErrInvalidState || target == e.kind }
 
 func refused(kind error) error { return &stateError{kind: kind} }

@@ -85,7 +85,14 @@ func protocolFailure(msg string) string {
 // matches context.DeadlineExceeded and is a net.Error with Timeout true.
 type errTimeout struct{}
 
-func (errTimeout) Error() string        { return "timeout awaiting the answer" }
-func (errTimeout) Timeout() bool        { return true }
-func (errTimeout) Temporary() bool      { return true }
+// Error returns a fixed message.
+func (errTimeout) Error() string { return "timeout awaiting the answer" }
+
+// Timeout is true: this is a timeout (net.Error).
+func (errTimeout) Timeout() bool { return true }
+
+// Temporary is true (net.Error).
+func (errTimeout) Temporary() bool { return true }
+
+// Is matches context.DeadlineExceeded.
 func (errTimeout) Is(target error) bool { return target == context.DeadlineExceeded }

@@ -15,23 +15,37 @@ import (
 // entities. account_id and company_id are deprecated by Finch.
 type Introspection struct {
 	// ID is Finch's id of the access token.
-	ID             string `json:"id"`
-	ClientID       string `json:"client_id"`
-	ClientType     string `json:"client_type"`
+	ID string `json:"id"`
+	// ClientID is the application's client id the token was issued to.
+	ClientID string `json:"client_id"`
+	// ClientType is "production", "development" or "sandbox".
+	ClientType string `json:"client_type"`
+	// ConnectionType is "provider" or "finch" (assisted).
 	ConnectionType string `json:"connection_type"`
-	ConnectionID   string `json:"connection_id"`
-	CustomerID     string `json:"customer_id"`
-	CustomerEmail  string `json:"customer_email"`
-	CustomerName   string `json:"customer_name"`
-	CompanyID      string `json:"company_id"`
-	AccountID      string `json:"account_id"`
-	ProviderID     string `json:"provider_id"`
+	// ConnectionID is the connection the token is for (the Session's
+	// Subject).
+	ConnectionID string `json:"connection_id"`
+	// CustomerID, CustomerEmail and CustomerName are the application's
+	// customer, as given to the Connect Session.
+	CustomerID    string `json:"customer_id"`
+	CustomerEmail string `json:"customer_email"`
+	CustomerName  string `json:"customer_name"`
+	// CompanyID and AccountID are deprecated by Finch.
+	CompanyID string `json:"company_id"`
+	AccountID string `json:"account_id"`
+	// ProviderID names the payroll or HRIS provider (e.g. "gusto").
+	ProviderID string `json:"provider_id"`
 	// PayrollProviderID is the older name of ProviderID.
-	PayrollProviderID string   `json:"payroll_provider_id"`
-	Products          []string `json:"products"`
-	Username          string   `json:"username"`
-	Manual            bool     `json:"manual"`
-	EntityIDs         []string `json:"entity_ids"`
+	PayrollProviderID string `json:"payroll_provider_id"`
+	// Products are the products the token was granted.
+	Products []string `json:"products"`
+	// Username is the account name the connection was made with, when
+	// Finch reports one.
+	Username string `json:"username"`
+	// Manual is true for a connection through Finch's assisted flow.
+	Manual bool `json:"manual"`
+	// EntityIDs are the legal entities the connection covers.
+	EntityIDs []string `json:"entity_ids"`
 	// ConnectionStatus is the connection's health ("connected",
 	// "reauth", "pending", "error_no_account_setup", …).
 	ConnectionStatus ConnectionStatus `json:"connection_status"`
@@ -45,8 +59,11 @@ type Introspection struct {
 
 // Entity is one legal entity of a connection.
 type Entity struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
+	// ID is Finch's id of the entity, as in DisconnectEntities.
+	ID string `json:"id"`
+	// Name is the entity's name.
+	Name string `json:"name"`
+	// SourceID is the entity's id at the payroll or HRIS provider.
 	SourceID string `json:"source_id"`
 	// Status is the entity's state ("connected", "disconnected", …).
 	Status string `json:"status"`
@@ -67,8 +84,12 @@ func (i *Introspection) Entity(id string) (Entity, bool) {
 
 // ConnectionStatus is a connection's (or authentication method's) health.
 type ConnectionStatus struct {
-	Status             string `json:"status"`
-	Message            string `json:"message"`
+	// Status is the state ("connected", "reauth", "pending", …).
+	Status string `json:"status"`
+	// Message is Finch's explanation of the state, when it gives one.
+	Message string `json:"message"`
+	// LastSuccessfulSync is when Finch last synced the data, as Finch
+	// sent it (RFC 3339; see LastSync).
 	LastSuccessfulSync string `json:"last_successful_sync"`
 }
 
@@ -81,9 +102,12 @@ func (s ConnectionStatus) LastSync() (time.Time, bool) {
 
 // AuthenticationMethod is one of a connection's ways to authenticate.
 type AuthenticationMethod struct {
-	Type             string           `json:"type"`
+	// Type is the method ("assisted", "credential", "oauth", "api_token").
+	Type string `json:"type"`
+	// ConnectionStatus is the health of the connection through it.
 	ConnectionStatus ConnectionStatus `json:"connection_status"`
-	Products         []string         `json:"products"`
+	// Products are the products this method serves.
+	Products []string `json:"products"`
 }
 
 // NeedsReauthentication reports whether Finch says the user must

@@ -42,6 +42,8 @@ func NewWebhookHandler(cfg WebhookHandlerConfig) (http.Handler, error) {
 
 type webhookHandler struct{ cfg WebhookHandlerConfig }
 
+// ServeHTTP verifies a POSTed webhook and hands it to the configured
+// handler.
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

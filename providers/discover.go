@@ -18,25 +18,41 @@ import (
 // Metadata is an authorization server's metadata document (RFC 8414 §2,
 // and the OpenID Connect Discovery 1.0 members oauthx uses).
 type Metadata struct {
-	Issuer                             string   `json:"issuer"`
-	AuthorizationEndpoint              string   `json:"authorization_endpoint,omitempty"`
-	TokenEndpoint                      string   `json:"token_endpoint,omitempty"`
-	JWKSURI                            string   `json:"jwks_uri,omitempty"`
-	UserinfoEndpoint                   string   `json:"userinfo_endpoint,omitempty"`
-	RevocationEndpoint                 string   `json:"revocation_endpoint,omitempty"`
-	IntrospectionEndpoint              string   `json:"introspection_endpoint,omitempty"`
-	DeviceAuthorizationEndpoint        string   `json:"device_authorization_endpoint,omitempty"`
-	ScopesSupported                    []string `json:"scopes_supported,omitempty"`
-	ResponseTypesSupported             []string `json:"response_types_supported,omitempty"`
-	GrantTypesSupported                []string `json:"grant_types_supported,omitempty"`
-	TokenEndpointAuthMethodsSupported  []string `json:"token_endpoint_auth_methods_supported,omitempty"`
-	TokenEndpointAuthSigningAlgs       []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
-	CodeChallengeMethodsSupported      []string `json:"code_challenge_methods_supported,omitempty"`
-	DPoPSigningAlgValuesSupported      []string `json:"dpop_signing_alg_values_supported,omitempty"`
-	AuthorizationResponseIssParameter  bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
-	RevocationEndpointAuthMethods      []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
-	IntrospectionEndpointAuthMethods   []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
-	RequirePushedAuthorizationRequests bool     `json:"require_pushed_authorization_requests,omitempty"`
+	// Issuer is the server's issuer identifier; it must equal the issuer
+	// the document was fetched for.
+	Issuer string `json:"issuer"`
+	// AuthorizationEndpoint, TokenEndpoint, JWKSURI, UserinfoEndpoint,
+	// RevocationEndpoint, IntrospectionEndpoint and
+	// DeviceAuthorizationEndpoint are the URLs of the server's endpoints
+	// and key set (empty: not offered).
+	AuthorizationEndpoint       string `json:"authorization_endpoint,omitempty"`
+	TokenEndpoint               string `json:"token_endpoint,omitempty"`
+	JWKSURI                     string `json:"jwks_uri,omitempty"`
+	UserinfoEndpoint            string `json:"userinfo_endpoint,omitempty"`
+	RevocationEndpoint          string `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint       string `json:"introspection_endpoint,omitempty"`
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// ScopesSupported, ResponseTypesSupported, GrantTypesSupported,
+	// TokenEndpointAuthMethodsSupported, TokenEndpointAuthSigningAlgs,
+	// CodeChallengeMethodsSupported, DPoPSigningAlgValuesSupported,
+	// RevocationEndpointAuthMethods and IntrospectionEndpointAuthMethods
+	// list what the server says it supports (the *_supported members of
+	// the same names).
+	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
+	ResponseTypesSupported            []string `json:"response_types_supported,omitempty"`
+	GrantTypesSupported               []string `json:"grant_types_supported,omitempty"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	TokenEndpointAuthSigningAlgs      []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
+	DPoPSigningAlgValuesSupported     []string `json:"dpop_signing_alg_values_supported,omitempty"`
+	// AuthorizationResponseIssParameter is true when the server adds iss
+	// to authorization responses (RFC 9207).
+	AuthorizationResponseIssParameter bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	IntrospectionEndpointAuthMethods  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	// RequirePushedAuthorizationRequests is true when the server accepts
+	// authorization requests only through PAR (RFC 9126).
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty"`
 }
 
 // Well-known paths of the two metadata documents Discover reads.

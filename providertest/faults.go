@@ -149,6 +149,11 @@ func hangUp(w http.ResponseWriter) {
 // discardWriter swallows a response that the fault replaces.
 type discardWriter struct{}
 
-func (discardWriter) Header() http.Header         { return http.Header{} }
+// Header returns a fresh header, which nothing reads.
+func (discardWriter) Header() http.Header { return http.Header{} }
+
+// Write discards b.
 func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (discardWriter) WriteHeader(int)             {}
+
+// WriteHeader discards the status.
+func (discardWriter) WriteHeader(int) {}

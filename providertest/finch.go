@@ -67,17 +67,24 @@ type FinchStats struct {
 // FinchConnection is what the fake knows about one connection; it comes
 // back in token and introspect answers.
 type FinchConnection struct {
-	ConnectionID   string
-	CustomerID     string
-	CustomerName   string
-	CustomerEmail  string
-	CompanyID      string
-	AccountID      string
-	ProviderID     string
-	ClientType     string
+	// ConnectionID is the connection's id (connection_id).
+	ConnectionID string
+	// CustomerID, CustomerName and CustomerEmail are the application's
+	// customer (customer_id, customer_name, customer_email).
+	CustomerID, CustomerName, CustomerEmail string
+	// CompanyID and AccountID are the deprecated company_id and
+	// account_id.
+	CompanyID, AccountID string
+	// ProviderID names the payroll or HRIS provider (provider_id).
+	ProviderID string
+	// ClientType is "production", "development" or "sandbox".
+	ClientType string
+	// ConnectionType is "provider" or "finch" (assisted).
 	ConnectionType string
-	Products       []string
-	EntityIDs      []string
+	// Products are the products granted.
+	Products []string
+	// EntityIDs are the legal entities the connection covers.
+	EntityIDs []string
 }
 
 type finchCode struct {

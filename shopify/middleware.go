@@ -316,7 +316,10 @@ func (m *middleware) drop(ctx context.Context, s *client.Session) {
 
 type storageError struct{ err error }
 
+// Error names the storage failure.
 func (e *storageError) Error() string { return "shopify: session storage: " + e.err.Error() }
+
+// Unwrap returns the storage's error.
 func (e *storageError) Unwrap() error { return e.err }
 
 func (m *middleware) unauthorized(w http.ResponseWriter, r *http.Request, err error) {

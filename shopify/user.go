@@ -10,14 +10,21 @@ import (
 
 // AssociatedUser is the staff member an online access token acts for.
 type AssociatedUser struct {
-	ID            int64  `json:"id"`
-	FirstName     string `json:"first_name"`
-	LastName      string `json:"last_name"`
-	Email         string `json:"email"`
-	EmailVerified bool   `json:"email_verified"`
-	AccountOwner  bool   `json:"account_owner"`
-	Locale        string `json:"locale"`
-	Collaborator  bool   `json:"collaborator"`
+	// ID is the staff member's user id (the online session ID's suffix).
+	ID int64 `json:"id"`
+	// FirstName, LastName and Email are the staff member's.
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	// EmailVerified says whether Shopify verified Email.
+	EmailVerified bool `json:"email_verified"`
+	// AccountOwner is true for the shop's owner.
+	AccountOwner bool `json:"account_owner"`
+	// Locale is the staff member's locale (e.g. "en").
+	Locale string `json:"locale"`
+	// Collaborator is true for a collaborator account (a partner's, not
+	// the shop's staff).
+	Collaborator bool `json:"collaborator"`
 }
 
 // UserOf returns the associated user of an online session (from

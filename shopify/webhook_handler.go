@@ -40,6 +40,8 @@ type webhookHandler struct {
 	cfg WebhookHandlerConfig
 }
 
+// ServeHTTP verifies a POSTed webhook and hands it to the configured
+// handler.
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

@@ -14,7 +14,10 @@ func invalidf(format string, args ...any) error {
 
 type invalidError struct{ msg string }
 
-func (e *invalidError) Error() string        { return "tokenstore: " + e.msg }
+// Error returns the message.
+func (e *invalidError) Error() string { return "tokenstore: " + e.msg }
+
+// Is matches ErrInvalidSession.
 func (e *invalidError) Is(target error) bool { return target == ErrInvalidSession }
 
 func isUTF8(s string) bool { return utf8.ValidString(s) }

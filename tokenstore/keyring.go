@@ -66,12 +66,19 @@ type keyringBackend interface {
 
 type goKeyring struct{}
 
+// Set is keyring.Set.
 func (goKeyring) Set(service, user, password string) error {
 	return keyring.Set(service, user, password)
 }
+
+// Get is keyring.Get.
 func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (goKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
-func (goKeyring) DeleteAll(service string) error           { return keyring.DeleteAll(service) }
+
+// Delete is keyring.Delete.
+func (goKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
+
+// DeleteAll is keyring.DeleteAll.
+func (goKeyring) DeleteAll(service string) error { return keyring.DeleteAll(service) }
 
 // KeyringOption configures NewKeyring.
 type KeyringOption func(*Keyring) error

@@ -69,5 +69,8 @@ func AcquireLease(ctx context.Context, st Store, id string) (Lease, error) {
 // unlockLease is the Lease of a lock that is never lost while held.
 type unlockLease Unlock
 
+// Held is always nil: the lock is never lost while held.
 func (unlockLease) Held(context.Context) error { return nil }
-func (u unlockLease) Release() error           { return u() }
+
+// Release unlocks.
+func (u unlockLease) Release() error { return u() }

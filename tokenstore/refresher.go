@@ -502,6 +502,7 @@ type cancelLease struct {
 	cancel context.CancelFunc
 }
 
+// Release releases the lease, then cancels its context.
 func (c *cancelLease) Release() error {
 	err := c.Lease.Release()
 	c.cancel()
@@ -528,6 +529,7 @@ func storeView(l Lease, st Store) sessionView {
 
 type txView struct{ TxLease }
 
+// Load reads the locked session in the lease's transaction.
 func (v txView) Load(ctx context.Context, _ string) (*client.Session, error) {
 	return v.TxLease.Load(ctx)
 }

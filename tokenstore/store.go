@@ -73,7 +73,10 @@ var ErrNotFound error = notFoundSentinel{}
 
 type notFoundSentinel struct{}
 
-func (notFoundSentinel) Error() string        { return "tokenstore: session not found" }
+// Error returns a fixed message.
+func (notFoundSentinel) Error() string { return "tokenstore: session not found" }
+
+// Is matches client.ErrSessionNotFound.
 func (notFoundSentinel) Is(target error) bool { return target == client.ErrSessionNotFound }
 
 // ErrInvalidSession is matched by the error Save returns for a nil session
@@ -121,9 +124,12 @@ func NotFound(id string) error { return &notFoundError{id: id} }
 
 type notFoundError struct{ id string }
 
+// Error names the session.
 func (e *notFoundError) Error() string {
 	return "tokenstore: session " + strconv.Quote(e.id) + " not found"
 }
+
+// Is matches ErrNotFound and client.ErrSessionNotFound.
 func (e *notFoundError) Is(target error) bool {
 	return target == ErrNotFound || target == client.ErrSessionNotFound
 }

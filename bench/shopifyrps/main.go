@@ -126,6 +126,7 @@ type server struct {
 	srv *http.Server
 }
 
+// Close shuts the server down.
 func (s *server) Close() { _ = s.srv.Close() }
 
 func serve(h http.Handler) (*server, error) {

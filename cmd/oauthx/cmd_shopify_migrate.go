@@ -43,9 +43,12 @@ type migrateError struct {
 	kind error
 }
 
+// Error says how many sessions failed.
 func (e *migrateError) Error() string {
 	return "shopify migrate: " + strconv.Itoa(e.n) + " session(s) failed (see the summary)"
 }
+
+// Unwrap returns the kind of the failures, for the exit code.
 func (e *migrateError) Unwrap() error { return e.kind }
 
 // cmdShopifyMigrate migrates every stored non-expiring Shopify offline

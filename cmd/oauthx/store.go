@@ -239,7 +239,10 @@ type scrubbedError struct {
 	err error
 }
 
+// Error returns the scrubbed message.
 func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the original error, whose message is not scrubbed.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
 func scrubErr(err error, u *url.URL) error {

@@ -65,7 +65,10 @@ var ErrLockLost error = lockLost{}
 
 type lockLost struct{}
 
-func (lockLost) Error() string        { return "redisstore: lock lease expired" }
+// Error returns a fixed message.
+func (lockLost) Error() string { return "redisstore: lock lease expired" }
+
+// Is matches tokenstore.ErrLockLost.
 func (lockLost) Is(target error) bool { return target == tokenstore.ErrLockLost }
 
 // Store is a tokenstore.Store on a Redis client (single node, cluster

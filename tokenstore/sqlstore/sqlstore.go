@@ -42,7 +42,10 @@ var ErrLockLost error = lockLost{}
 
 type lockLost struct{}
 
-func (lockLost) Error() string        { return "sqlstore: advisory lock was no longer held" }
+// Error returns a fixed message.
+func (lockLost) Error() string { return "sqlstore: advisory lock was no longer held" }
+
+// Is matches tokenstore.ErrLockLost.
 func (lockLost) Is(target error) bool { return target == tokenstore.ErrLockLost }
 
 // Store is a tokenstore.Store in one PostgreSQL table.
