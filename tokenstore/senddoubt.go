@@ -51,6 +51,10 @@ type SendRecorder interface {
 	BeginSend(ctx context.Context, base *client.Session) (SendState, error)
 	// MarkSpent records that base's grant was refused after an
 	// unfinished send, so holders that come later do not send it again.
+	// It is fenced as BeginSend: a holder that lost the lock records
+	// nothing (an error matching ErrLockLost), and neither does one
+	// whose send record was replaced or cleared since its BeginSend (an
+	// error matching ErrConflict).
 	MarkSpent(ctx context.Context, base *client.Session) error
 }
 

@@ -553,11 +553,32 @@ func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore
 	return tokenstore.SendState(n), nil
 }
 
-// MarkSpent implements tokenstore.SendRecorder.
+// markSpentScript records a refusal, fenced as beginSendScript. KEYS:
+// the lock, the send record. ARGV: the lease token, the base's
+// fingerprint, the record's lifetime in ms. It returns -1 when the lock
+// is lost, -2 when the record is no longer this lease's send (a later
+// holder's, or cleared by a save), else 0.
+var markSpentScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+if redis.call("GET", KEYS[2]) ~= ARGV[2] .. "|" .. ARGV[1] then return -2 end
+redis.call("SET", KEYS[2], ARGV[2] .. "|spent", "PX", ARGV[3])
+return 0`)
+
+// MarkSpent implements tokenstore.SendRecorder: one script checks the
+// lease token and that the send record is still this lease's (recorded
+// by its BeginSend) before marking it spent. A holder that lost its lock
+// records nothing: ErrLockLost; a record replaced or cleared meanwhile
+// is left alone: an error matching tokenstore.ErrConflict.
 func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
-	ttl := sendRecordLeases * l.s.lease
-	if err := l.s.rdb.Set(ctx, l.s.key("sending", l.id), tokenstore.Fingerprint(base)+"|spent", ttl).Err(); err != nil {
+	ttl := (sendRecordLeases * l.s.lease).Milliseconds()
+	n, err := markSpentScript.Run(ctx, l.s.rdb, []string{l.key, l.s.key("sending", l.id)}, l.token, tokenstore.Fingerprint(base), ttl).Int()
+	switch {
+	case err != nil:
 		return fmt.Errorf("redisstore: record refusal %q: %w", l.id, err)
+	case n == -1:
+		return fmt.Errorf("redisstore: record refusal %q: %w", l.id, ErrLockLost)
+	case n == -2:
+		return fmt.Errorf("redisstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
 	}
 	return nil
 }

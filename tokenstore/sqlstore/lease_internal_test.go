@@ -165,3 +165,11 @@ func TestTerminatedAfterSending(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, tokenstore.SameSession(stored, again))
 }
+
+// TestMarkSpentIsFenced: a holder whose backend was terminated marks
+// nothing spent (storetest.SendRecordFenced).
+func TestMarkSpentIsFenced(t *testing.T) {
+	t.Parallel()
+	st, db := internalStore(t)
+	storetest.SendRecordFenced(t, st, "fenced", func() { terminateHolder(t, st, db, "fenced") })
+}

@@ -449,12 +449,29 @@ func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore
 	return tokenstore.SendNone, nil
 }
 
-// MarkSpent implements tokenstore.SendRecorder.
+// MarkSpent implements tokenstore.SendRecorder, fenced as BeginSend:
+// Held, then one statement outside the lock's transaction that marks the
+// grant spent only if the row's send record is still the one this
+// lease's BeginSend wrote. A holder that lost its lock records nothing
+// (ErrLockLost); a record a later holder replaced or a save cleared
+// meanwhile is left alone (an error matching tokenstore.ErrConflict).
 func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
-	_, err := l.s.db.ExecContext(ctx, `UPDATE `+l.s.table+` SET sending = $2, sending_until = now() + $3 * interval '1 millisecond' WHERE id = $1`,
-		l.id, tokenstore.Fingerprint(base)+"|spent", sendRecordTTL.Milliseconds())
+	if err := l.Held(ctx); err != nil {
+		return err
+	}
+	fp := tokenstore.Fingerprint(base)
+	res, err := l.s.db.ExecContext(ctx, `UPDATE `+l.s.table+` SET sending = $2, sending_until = now() + $3 * interval '1 millisecond'
+		WHERE id = $1 AND sending = $4 AND sending_until > now()`,
+		l.id, fp+"|spent", sendRecordTTL.Milliseconds(), fp+"|"+l.token)
 	if err != nil {
 		return fmt.Errorf("sqlstore: record refusal %q: %w", l.id, err)
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlstore: record refusal %q: %w", l.id, err)
+	case n != 1:
+		return fmt.Errorf("sqlstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
 	}
 	return nil
 }
