@@ -276,7 +276,11 @@ func (s *Store) casTx(ctx context.Context, tx querier, old, sess *client.Session
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("rows affected: %w", err) // the driver's error, not a conflict
+	}
+	if n != 1 {
 		return &tokenstore.ConflictError{ID: sess.ID}
 	}
 	return nil
