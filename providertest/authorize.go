@@ -36,8 +36,16 @@ func pkceChallenge(w http.ResponseWriter, q url.Values) (string, bool) {
 // redirectWithCode sends the browser back to target with the code and,
 // when there is one, the state.
 func redirectWithCode(w http.ResponseWriter, r *http.Request, target *url.URL, code, state string) {
+	redirectBack(w, r, target, state, url.Values{"code": {code}})
+}
+
+// redirectBack sends the browser back to target with params added to its
+// query and, when there is one, the state.
+func redirectBack(w http.ResponseWriter, r *http.Request, target *url.URL, state string, params url.Values) {
 	tq := target.Query()
-	tq.Set("code", code)
+	for k, v := range params {
+		tq[k] = v
+	}
 	if state != "" {
 		tq.Set("state", state)
 	}

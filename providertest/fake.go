@@ -3,6 +3,7 @@ package providertest
 import (
 	"crypto/subtle"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -62,10 +63,30 @@ func WithClock(now func() time.Time) Option {
 	})
 }
 
+// WithListener makes a fake serve on ln, a listener on a loopback address,
+// instead of on a fresh 127.0.0.1 port: for a fake at a known address (the
+// CLI's oauthx fake --addr). The fake's Close closes ln. A nil listener, or
+// one on an address that is not loopback, is an invalid option (see Err):
+// the fake then serves its 500s on a fresh port and leaves ln alone.
+func WithListener(ln net.Listener) Option {
+	return commonOption(func(c *common) {
+		if ln == nil {
+			c.errs = append(c.errs, errors.New("providertest: WithListener: nil listener"))
+			return
+		}
+		if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			c.errs = append(c.errs, errors.New("providertest: WithListener: not a loopback address"))
+			return
+		}
+		c.ln = ln
+	})
+}
+
 // common is the configuration every fake has.
 type common struct {
 	now  func() time.Time
-	errs []error // options given invalid values
+	ln   net.Listener // WithListener; nil: a fresh loopback port
+	errs []error      // options given invalid values
 }
 
 func defaultCommon() common { return common{now: time.Now} }
@@ -82,9 +103,10 @@ type fake[S any] struct {
 	stats S
 }
 
-// start serves h on a loopback port and returns its URL. When an option
-// was given an invalid value, every request is answered 500 naming it
-// instead (the constructors, like httptest.NewServer, return no error).
+// start serves h on a loopback port (WithListener's, else a fresh one) and
+// returns its URL. When an option was given an invalid value, every
+// request is answered 500 naming it instead (the constructors, like
+// httptest.NewServer, return no error).
 func (f *fake[S]) start(c common, h http.Handler) string {
 	f.err = errors.Join(c.errs...)
 	if f.err != nil {
@@ -93,7 +115,14 @@ func (f *fake[S]) start(c common, h http.Handler) string {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": msg})
 		})
 	}
-	f.srv = httptest.NewServer(h)
+	if c.ln == nil {
+		f.srv = httptest.NewServer(h)
+		return f.srv.URL
+	}
+	f.srv = httptest.NewUnstartedServer(h)
+	_ = f.srv.Listener.Close() // the fresh port httptest opened, unused
+	f.srv.Listener = c.ln
+	f.srv.Start()
 	return f.srv.URL
 }
 

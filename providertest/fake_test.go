@@ -1,8 +1,10 @@
 package providertest_test
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,38 @@ func TestFakesShareOptionsAndSkeleton(t *testing.T) {
 			resp.Body.Close()
 			assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode)
 		})
+		t.Run(tc.name+"/listener", func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			f, u := tc.start(providertest.WithListener(ln))
+			require.NoError(t, f.Err())
+			assert.True(t, strings.HasPrefix(u, "http://"+ln.Addr().String()+"/"), "%s is not served on %s", u, ln.Addr())
+			resp, err := http.PostForm(u, url.Values{})
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode)
+			f.Close()
+			_, err = net.Dial("tcp", ln.Addr().String())
+			assert.Error(t, err, "Close left the listener open")
+		})
+		t.Run(tc.name+"/bad listener", func(t *testing.T) {
+			t.Parallel()
+			f, u := tc.start(providertest.WithListener(nil))
+			defer f.Close()
+			require.ErrorContains(t, f.Err(), "WithListener: nil listener")
+			resp, err := http.PostForm(u, url.Values{})
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+
+			// Not bound for real: a listener that only claims a
+			// non-loopback address, so nothing listens beyond loopback.
+			wide := claimedAddr{addr: &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1}}
+			f2, _ := tc.start(providertest.WithListener(wide))
+			defer f2.Close()
+			require.ErrorContains(t, f2.Err(), "WithListener: not a loopback address")
+		})
 		t.Run(tc.name+"/nil clock", func(t *testing.T) {
 			t.Parallel()
 			f, u := tc.start(providertest.WithClock(nil))
@@ -70,6 +104,15 @@ func TestFakesShareOptionsAndSkeleton(t *testing.T) {
 		})
 	}
 }
+
+// claimedAddr is a net.Listener that is never served: it only reports an
+// address, for the check WithListener makes.
+type claimedAddr struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (l claimedAddr) Addr() net.Addr { return l.addr }
 
 // TestWithClockDrivesExpiry checks that the one clock option is the fake's
 // clock: a Finch code issued now has expired once the clock passes its

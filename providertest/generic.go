@@ -23,6 +23,9 @@ import (
 // the token, revocation, introspection and device authorization endpoints,
 // in order.
 //
+// With WithConsentPage, GET /oauth2/authorize shows a consent page with
+// Allow and Deny (generic_consent.go) instead of approving at once.
+//
 // Codes are single-use and bound to their redirect_uri and PKCE challenge.
 // Refresh tokens are single-use and rotate: a reused one is answered 400
 // invalid_token, as the real endpoint does, and counted in
@@ -37,11 +40,12 @@ type Generic struct {
 	cfg genericConfig
 
 	// under mu
-	codes   map[string]codeGrant
-	refresh map[string][]string  // live refresh token → granted scopes
-	spent   map[string]bool      // used codes and refresh tokens
-	access  map[string]time.Time // access token → expiry (zero: never)
-	ext     genericExt           // the endpoints of generic_endpoints.go
+	codes    map[string]codeGrant
+	refresh  map[string][]string       // live refresh token → granted scopes
+	spent    map[string]bool           // used codes and refresh tokens
+	access   map[string]time.Time      // access token → expiry (zero: never)
+	consents map[string]consentPending // consent pages not answered yet
+	ext      genericExt                // the endpoints of generic_endpoints.go
 }
 
 // GenericStats counts what the fake has seen.
@@ -61,6 +65,9 @@ type GenericStats struct {
 	DeviceCodesReused    int // device codes polled after their terminal answer
 	Assertions           int // client assertions accepted
 	ReplayedAssertions   int // client assertions presented a second time (refused)
+	ConsentPages         int // consent pages served (WithConsentPage)
+	Consented            int // consent pages answered Allow
+	Denied               int // consent pages answered Deny
 }
 
 type codeGrant struct {
@@ -74,6 +81,7 @@ type genericConfig struct {
 	lifetime               time.Duration
 	jsonBodies             bool
 	messageErrors          bool
+	consent                bool      // WithConsentPage
 	ext                    extConfig // options of generic_endpoints.go
 	common
 }
@@ -120,6 +128,7 @@ func NewGeneric(opts ...GenericOption) *Generic {
 		ClientID: cfg.clientID, ClientSecret: cfg.clientSecret, cfg: cfg,
 		codes: map[string]codeGrant{}, refresh: map[string][]string{},
 		spent: map[string]bool{}, access: map[string]time.Time{},
+		consents: map[string]consentPending{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
@@ -129,6 +138,7 @@ func NewGeneric(opts ...GenericOption) *Generic {
 		g.faults.serve(w, r, g.token)
 	})
 	mux.HandleFunc("/oauth2/authorize", g.authorize)
+	mux.HandleFunc("POST /oauth2/consent", g.consent)
 	mux.HandleFunc("/userinfo", g.userinfo)
 	g.ext.init()
 	g.routes(mux)
@@ -361,7 +371,8 @@ func (g *Generic) fail(w http.ResponseWriter, status int, code, desc string) {
 }
 
 // authorize plays the user consenting at once: it redirects to
-// redirect_uri with a fresh code and the state.
+// redirect_uri with a fresh code and the state. With WithConsentPage it
+// shows the consent page instead.
 func (g *Generic) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("response_type") != "code" {
@@ -380,8 +391,12 @@ func (g *Generic) authorize(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	code := g.issueCode(codeGrant{redirectURI: q.Get("redirect_uri"), challenge: challenge, scopes: strings.Fields(q.Get("scope"))})
-	redirectWithCode(w, r, target, code, q.Get("state"))
+	grant := codeGrant{redirectURI: q.Get("redirect_uri"), challenge: challenge, scopes: strings.Fields(q.Get("scope"))}
+	if g.cfg.consent {
+		g.consentPage(w, target, q.Get("state"), grant)
+		return
+	}
+	redirectWithCode(w, r, target, g.issueCode(grant), q.Get("state"))
 }
 
 // userinfo answers a GET with a valid bearer access token.

@@ -86,6 +86,10 @@ const (
 	BreakMissingExp
 )
 
+// ShopifySessionTokenLifetime is how long a session token from
+// SessionToken lives (its exp), as App Bridge's do.
+const ShopifySessionTokenLifetime = time.Minute
+
 // sessionTokenFields returns valid fields for shop and user at now.
 func sessionTokenFields(apiKey, shop string, userID int64, now time.Time) SessionTokenFields {
 	return SessionTokenFields{
@@ -93,7 +97,7 @@ func sessionTokenFields(apiKey, shop string, userID int64, now time.Time) Sessio
 		Dest: "https://" + shop,
 		Aud:  apiKey,
 		Sub:  strconv.FormatInt(userID, 10),
-		Exp:  now.Add(time.Minute),
+		Exp:  now.Add(ShopifySessionTokenLifetime),
 		Nbf:  now.Add(-time.Second),
 		Iat:  now.Add(-time.Second),
 		Jti:  randomToken("jti_"),

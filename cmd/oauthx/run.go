@@ -60,6 +60,7 @@ func commands() []command {
 		{"show", "<name>", "show a stored session, tokens redacted unless --reveal", cmdShow},
 		{"logout", "<name>", "forget a session (Finch: disconnect it first)", cmdLogout},
 		{"demo", "", "run every flow offline against built-in fake providers", cmdDemo},
+		{"fake", "<generic|shopify|finch|passport>", "run a fake provider on a loopback port until Ctrl-C; prints its URL and test credentials (--json: one line)", cmdFake},
 	}
 }
 
