@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oauthx/oauthx/tokenstore/storeurl"
 )
 
 func TestHelpAndUsage(t *testing.T) {
@@ -33,8 +35,8 @@ func TestHelpAndUsage(t *testing.T) {
 		{"missing name", []string{"token"}, "usage: oauthx token <name>"},
 		{"two names", []string{"show", "a", "b"}, "usage: oauthx show <name>"},
 		{"bad store", []string{"--store", "ftp://x", "list"}, "unknown scheme"},
-		{"bad store lists every form", []string{"--store", "ftp://x", "list"}, "want default, keyring, keyring:SERVICE, file:DIR, redis://…, rediss://…, postgres://… or postgresql://…"},
-		{"bad store path lists every form", []string{"--store", "/some/dir", "list"}, "want default, keyring, keyring:SERVICE, file:DIR, redis://…"},
+		{"bad store lists every form", []string{"--store", "ftp://x", "list"}, "want " + storeurl.Forms},
+		{"bad store path lists every form", []string{"--store", "/some/dir", "list"}, "want " + storeurl.Forms},
 		{"login unknown provider", []string{"login", "github"}, `unknown provider "github"`},
 		{"login shopify", []string{"login", "shopify"}, "shopify-exchange"},
 		{"exchange without code", []string{"exchange", "generic"}, "needs --code"},
@@ -55,6 +57,19 @@ func TestHelpAndUsage(t *testing.T) {
 			assert.Contains(t, r.stderr, tc.want)
 			assert.Empty(t, r.stdout)
 		})
+	}
+}
+
+// A bad --store names every form it takes, keyring: and file: included,
+// and is a usage error.
+func TestBadStoreListsEveryForm(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"ftp://x", "/some/dir", "keyring:", "file:", "redis:///nohost"} {
+		r := newEnv(t).exit(exitUsage, "--store", bad, "list")
+		for _, form := range []string{"default", "memory", "keyring,", "keyring:SERVICE", "file:DIR", "redis://", "rediss://", "postgres://", "postgresql://"} {
+			assert.Contains(t, r.stderr, form, "--store %q", bad)
+		}
+		assert.Equal(t, 1, strings.Count(r.stderr, "oauthx:"), r.stderr)
 	}
 }
 

@@ -153,7 +153,7 @@ func (c *cli) globalFlags(fs *flag.FlagSet) {
 			return err
 		}
 	}
-	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…[?prefix=P], postgres://…[?table=T] (default $"+envStore+", else the OS keyring with a file fallback)", str(&c.store))
+	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…[?prefix=P], postgres://…[?table=T], memory (default $"+envStore+", else the OS keyring with a remembered file fallback)", str(&c.store))
 	fs.BoolFunc("json", "print JSON", boolean(&c.json))
 	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
 	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
@@ -352,15 +352,11 @@ func (c *cli) clientsAndStore(t target) (*clients, tokenstore.Store, func(), err
 
 // openStore opens --store. The caller defers the returned close.
 func (c *cli) openStore() (tokenstore.Store, func(), error) {
-	spec, err := parseStore(c.store)
-	if err != nil {
-		return nil, nil, err
-	}
 	var notice io.Writer
 	if !c.json {
 		notice = c.stderr
 	}
-	return openStore(c.ctx, spec, notice)
+	return openStore(c.ctx, c.store, notice)
 }
 
 // report prints err on stderr, as text or JSON.

@@ -1,10 +1,11 @@
 // Command finch-callback is a Finch Connect backend: it sends the user to
 // Finch Connect, takes the /callback?code=…&state=… redirect, exchanges
-// the code, and stores the connection's token (in Redis, or in memory).
+// the code, and stores the connection's token (in memory, Redis,
+// PostgreSQL: any store tokenstore/storeurl opens).
 // It can then introspect and disconnect each connection.
 //
 //	go run ./examples/finch-callback -fake                  # offline, against providertest.Finch
-//	go run ./examples/finch-callback -redis 127.0.0.1:6379  # real Finch: FINCH_CLIENT_ID, FINCH_CLIENT_SECRET
+//	go run ./examples/finch-callback -store redis://127.0.0.1:6379/0  # real Finch: FINCH_CLIENT_ID, FINCH_CLIENT_SECRET
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -21,26 +23,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/finch"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/tokenstore"
-	"github.com/oauthx/oauthx/tokenstore/redisstore"
+	"github.com/oauthx/oauthx/tokenstore/storeurl"
 )
 
 type config struct {
-	addr, publicURL, redisAddr, products, sandbox string
-	fake                                          bool
-	clientID, clientSecret                        string
+	addr, publicURL, store, products, sandbox string
+	fake                                      bool
+	clientID, clientSecret                    string
 }
 
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address")
 	flag.StringVar(&cfg.publicURL, "url", "", "public base URL of this server (default http://ADDR)")
-	flag.StringVar(&cfg.redisAddr, "redis", "", "Redis address to store tokens in (empty: in memory)")
+	flag.StringVar(&cfg.store, "store", "memory", "where tokens live: memory, redis://…, postgres://… (any form of tokenstore/storeurl)")
 	flag.StringVar(&cfg.products, "products", "company,directory", "comma-separated Finch products to request")
 	flag.StringVar(&cfg.sandbox, "sandbox", "finch", `Finch sandbox: "finch", "provider" or "" for production`)
 	flag.BoolVar(&cfg.fake, "fake", false, "run against an in-process fake Finch (no credentials needed)")
@@ -62,15 +62,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	// Tokens live in a tokenstore.Store: Redis (tokenstore/redisstore) as
 	// in Finch's own guide, or memory to try the example.
-	var st tokenstore.Store = tokenstore.NewMemory()
-	if cfg.redisAddr != "" {
-		rdb := redis.NewClient(&redis.Options{Addr: cfg.redisAddr})
-		defer rdb.Close()
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			return fmt.Errorf("redis at %s: %w", cfg.redisAddr, err)
-		}
-		st = redisstore.New(rdb, redisstore.WithPrefix(redisPrefix))
+	st, err := storeurl.Open(ctx, cfg.store, storeurl.WithRedisPrefix(redisPrefix), storeurl.WithTable(sqlTable))
+	if err != nil {
+		return fmt.Errorf("-store: %w", err)
 	}
+	defer st.(io.Closer).Close()
 	a, cleanup, err := newApp(cfg, st, log)
 	if err != nil {
 		return err
@@ -83,15 +79,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	log.Info("listening", "url", cfg.publicURL, "fake", cfg.fake, "redis", cfg.redisAddr)
+	log.Info("listening", "url", cfg.publicURL, "fake", cfg.fake)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
 
-// redisPrefix is where the example's keys live in Redis.
-const redisPrefix = "oauthx-example:finch:"
+// Where the example's keys live in Redis, and its rows in PostgreSQL.
+const (
+	redisPrefix = "oauthx-example:finch:"
+	sqlTable    = "oauthx_example_finch_sessions"
+)
 
 type app struct {
 	c        *finch.Client

@@ -20,6 +20,7 @@ import (
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/redisstore"
 	"github.com/oauthx/oauthx/tokenstore/storetest"
+	"github.com/oauthx/oauthx/tokenstore/storeurl"
 )
 
 // watched runs onSave after each successful Save.
@@ -131,4 +132,14 @@ func TestNeedsCredentialsWithoutFake(t *testing.T) {
 	_, _, err := newApp(config{publicURL: "http://127.0.0.1:1"}, tokenstore.NewMemory(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "-fake")
+}
+
+// A -store value storeurl cannot parse ends run before it listens, with
+// an error naming every store form.
+func TestBadStore(t *testing.T) {
+	err := run(context.Background(), config{addr: "127.0.0.1:0", fake: true, store: "mysql://x"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var ue *storeurl.URLError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "-store")
+	assert.Contains(t, err.Error(), storeurl.Forms)
 }

@@ -28,6 +28,13 @@ import (
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/shopify"
 	"github.com/oauthx/oauthx/tokenstore"
+	"github.com/oauthx/oauthx/tokenstore/storeurl"
+)
+
+// Where this example keeps its keys (Redis) and rows (PostgreSQL).
+const (
+	redisPrefix = "oauthx-example:shopify-app:"
+	sqlTable    = "oauthx_example_shopify_sessions"
 )
 
 func main() {
@@ -43,15 +50,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	useFake := fs.Bool("fake", false, "run against a local fake Shopify (providertest)")
 	once := fs.Bool("once", false, "with -fake: send one request through the app, print the answer, exit")
-	storeURL := fs.String("store", "memory", "where offline sessions live: memory, redis://… or postgres://…")
+	storeURL := fs.String("store", "memory", "where offline sessions live: memory, redis://…, postgres://… (any form of tokenstore/storeurl)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, closeStore, err := openStore(ctx, *storeURL)
+	// Any form tokenstore/storeurl takes: memory, redis://…, postgres://…
+	st, err := storeurl.Open(ctx, *storeURL, storeurl.WithRedisPrefix(redisPrefix), storeurl.WithTable(sqlTable))
 	if err != nil {
-		return err
+		return fmt.Errorf("-store: %w", err)
 	}
-	defer closeStore()
+	defer st.(io.Closer).Close()
 
 	cfg := shopify.Config{APIKey: os.Getenv("SHOPIFY_API_KEY"), APISecret: os.Getenv("SHOPIFY_API_SECRET")}
 	var fake *providertest.Shopify
@@ -104,7 +112,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("the offline session was not stored: %w", err)
 			}
-			fmt.Fprintf(out, "\nstored in %s: %v\n", storeName(*storeURL), s) // a Session prints redacted
+			fmt.Fprintf(out, "\nstored offline session: %v\n", s) // a Session prints redacted; the store URL may hold a password
 			return nil
 		}
 		fmt.Fprintf(out, "listening on %s (fake Shopify at %s)\ntry: curl -H 'Authorization: Bearer %s' %s/api/shop\n",

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauthx/oauthx/tokenstore/storetest"
+	"github.com/oauthx/oauthx/tokenstore/storeurl"
 )
 
 // The example runs end to end against the fake: session token, exchange,
@@ -28,7 +29,7 @@ func runOnce(t *testing.T, store string) string {
 }
 
 func TestRunFakeOnce(t *testing.T) {
-	assert.Contains(t, runOnce(t, "memory"), "stored in memory")
+	assert.Contains(t, runOnce(t, "memory"), "stored offline session: Session{")
 }
 
 func TestRunFakeOnceRedis(t *testing.T) {
@@ -73,6 +74,8 @@ func TestRunFakeOncePostgres(t *testing.T) {
 
 func TestBadStore(t *testing.T) {
 	err := run(context.Background(), []string{"-fake", "-once", "-store", "mysql://x"}, &bytes.Buffer{})
-	require.Error(t, err)
+	var ue *storeurl.URLError
+	require.ErrorAs(t, err, &ue)
 	assert.Contains(t, err.Error(), "-store")
+	assert.Contains(t, err.Error(), storeurl.Forms)
 }
