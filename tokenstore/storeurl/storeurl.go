@@ -376,12 +376,23 @@ type (
 	otherStore   struct{ tokenstore.Store }
 )
 
+// Close closes the Redis client Open made.
 func (s *redisStore) Close() error { return s.rdb.Close() }
-func (s *sqlStore) Close() error   { return s.db.Close() }
-func (fileStore) Close() error     { return nil }
-func (keyringStore) Close() error  { return nil }
-func (memoryStore) Close() error   { return nil }
-func (otherStore) Close() error    { return nil }
+
+// Close closes the database pool Open made.
+func (s *sqlStore) Close() error { return s.db.Close() }
+
+// Close does nothing: a file store holds no connection.
+func (fileStore) Close() error { return nil }
+
+// Close does nothing: each keyring call connects on its own.
+func (keyringStore) Close() error { return nil }
+
+// Close does nothing.
+func (memoryStore) Close() error { return nil }
+
+// Close does nothing.
+func (otherStore) Close() error { return nil }
 
 // noClose gives a store without connections a Close.
 func noClose(st tokenstore.Store) tokenstore.Store {
@@ -420,7 +431,10 @@ type scrubbedError struct {
 	err error
 }
 
+// Error returns the scrubbed message.
 func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the original error, whose message is not scrubbed.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
 func scrubErr(err error, u *url.URL) error {
