@@ -41,7 +41,7 @@ type DeviceAuth struct {
 
 // WithSleep sets how PollDeviceToken waits between polls (tests: a fake
 // sleeper that advances a fake clock). It must return ctx's error when ctx
-// ends first. A nil function makes New fail.
+// ends first (Sleep, the default, does). A nil function makes New fail.
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) error {
 		if sleep == nil {
@@ -52,7 +52,13 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	}
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or until ctx ends and then returns ctx's error. A d
+// of zero or less returns ctx's error at once (nil while ctx is live). It
+// is how PollDeviceToken waits unless WithSleep says otherwise.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -58,7 +58,7 @@ func defaultOptions() options {
 		retryWaitMin: DefaultRetryWaitMin,
 		retryWaitMax: DefaultRetryWaitMax,
 		now:          time.Now,
-		sleep:        sleepContext,
+		sleep:        Sleep,
 	}
 }
 

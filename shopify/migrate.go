@@ -236,15 +236,5 @@ func (g *rateGate) wait(ctx context.Context) error {
 	g.mu.Lock()
 	d := time.Until(g.until)
 	g.mu.Unlock()
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return client.Sleep(ctx, d)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/oauthx/oauthx/client"
 )
 
 // lockFile takes an exclusive flock(2) (LockFileEx on Windows) on path,
@@ -44,13 +46,9 @@ func lockFileMode(ctx context.Context, path string, shared bool) (Unlock, error)
 				return err
 			}, nil
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if err := client.Sleep(ctx, delay); err != nil {
 			_ = fl.Close()
-			return nil, ctx.Err()
-		case <-t.C:
+			return nil, err
 		}
 		if delay < 20*time.Millisecond {
 			delay *= 2
