@@ -100,7 +100,10 @@ func Decode(id string, data []byte) (*client.Session, error) {
 	return s, nil
 }
 
-// describeJSONError names the kind of JSON problem without quoting input.
+// describeJSONError names the kind of JSON problem and where it is, by
+// byte offset only: never a byte, a value or a member name of the input
+// (encoding/json's own messages quote the offending character, and its
+// field paths can hold the input's member names and map keys).
 func describeJSONError(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -108,7 +111,7 @@ func describeJSONError(err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Sprintf("JSON field %q has the wrong type", typ.Field)
+		return fmt.Sprintf("a JSON value of the wrong type at byte %d", typ.Offset)
 	default:
 		return "invalid JSON"
 	}

@@ -1,6 +1,7 @@
 package tokenstore_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -52,6 +53,41 @@ func TestDecodeErrors(t *testing.T) {
 				require.NotContains(t, fmt.Sprintf(verb, err), "sentinel")
 			}
 		})
+	}
+}
+
+// TestDecodeErrorsQuoteNothingStored: whatever is wrong with a stored
+// value, and wherever the secret sits in it (at the offending byte, in a
+// value of the wrong type, as a member name or map key), the error names
+// neither it nor any part of it.
+func TestDecodeErrorsQuoteNothingStored(t *testing.T) {
+	t.Parallel()
+	const secret = "rt-SENTINEL-secret"
+	for _, data := range []string{
+		`{"v":1,"session":{"id":"x","refresh_token":"` + secret,
+		`{"v":1,"session":{"id":"x","refresh_token":` + secret + `}}`,
+		`{"v":1,"session":{"id":"x","refresh_token":"a"}` + secret + `}`,
+		`{"v":1,"session":{"id":"x","refresh_token":"a\u` + secret + `"}}`,
+		"{\"v\":1,\"session\":{\"id\":\"x\",\"refresh_token\":\"\x01" + secret + "\"}}",
+		`{"v":1,"session":{"id":"x","scopes":"` + secret + `"}}`,
+		`{"v":1,"session":{"id":"x","scopes":["a",{"` + secret + `":1}]}}`,
+		`{"v":1,"session":{"id":"x","refresh_token":{"` + secret + `":1}}}`,
+		`{"v":1,"session":{"id":"x","expiry":"` + secret + `"}}`,
+		`{"v":1,"session":{"id":"x","extra":"` + secret + `"}}`,
+		`{"v":"` + secret + `","session":{}}`,
+		`{"v":1,"session":"` + secret + `"}`,
+		`{"v":1,"session":{"id":"` + secret + `"}}`,
+		secret,
+	} {
+		_, err := tokenstore.Decode("x", []byte(data))
+		require.ErrorIs(t, err, tokenstore.ErrCorrupt, data)
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			for _, verb := range []string{"%v", "%+v", "%s", "%q"} {
+				msg := fmt.Sprintf(verb, e)
+				require.NotContains(t, msg, "SENTINEL", data)
+				require.NotContains(t, msg, "rt-S", data)
+			}
+		}
 	}
 }
 
