@@ -2,8 +2,9 @@
 # Runs every test of oauthx on a fresh Debian machine: installs what the
 # tests need (gnome-keyring and D-Bus for a real Secret Service), starts
 # Redis, PostgreSQL and a three-master Redis Cluster when they are down,
-# then runs vet, gofmt and `go test -race ./...` inside a D-Bus session with
-# an unlocked keyring.
+# then runs vet, gofmt, staticcheck and `go test -race ./...` inside a D-Bus
+# session with an unlocked keyring, and the modules of their own: bench/jwt
+# and e2e (the real-browser login test, headless Chromium).
 #
 # OAUTHX_REQUIRE_SERVICES=1 (CI sets it) turns a missing service into a
 # failure instead of a skip.
@@ -41,7 +42,7 @@ if command -v apt-get >/dev/null; then
   need_pkgs dbus dbus-x11 gnome-keyring || log "could not install gnome-keyring/dbus"
 fi
 
-# --- Headless Chromium (the Shopify bounce-page test) and wrk (bench.sh) -------
+# --- Headless Chromium (e2e's real-browser login test) and wrk (bench.sh) -------
 if command -v apt-get >/dev/null; then
   need_pkgs chromium wrk || log "could not install chromium/wrk"
 fi
@@ -135,6 +136,15 @@ read -r -a packages <<<"${TEST_PACKAGES:-./...}"
 # --- Static checks --------------------------------------------------------------
 log "go vet"
 go vet "${packages[@]}"
+# The modules of their own (not in ./...): the golang-jwt baseline and the
+# real-browser test, whose chromedp stays out of the library's go.mod.
+own_modules=(bench/jwt e2e)
+if [ -z "${TEST_PACKAGES:-}" ]; then
+  for m in "${own_modules[@]}"; do
+    log "go vet ($m)"
+    (cd "$m" && go vet ./...)
+  done
+fi
 log "gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
@@ -153,6 +163,12 @@ if [ "${STATICCHECK:-1}" != 0 ]; then
   if "$sc" -version >/dev/null 2>&1; then
     log "staticcheck"
     "$sc" "${packages[@]}"
+    if [ -z "${TEST_PACKAGES:-}" ]; then
+      for m in "${own_modules[@]}"; do
+        log "staticcheck ($m)"
+        (cd "$m" && "$sc" ./...)
+      done
+    fi
   elif [ "${OAUTHX_REQUIRE_STATICCHECK:-}" = 1 ]; then
     echo "FAIL: staticcheck $STATICCHECK_VERSION is not available" >&2; exit 1
   else
@@ -171,8 +187,15 @@ fi
 if [ -z "${TEST_PACKAGES:-}" ]; then
   # The benchmark module of its own: its test checks that the golang-jwt
   # baseline refuses what DecodeSessionToken refuses.
-  log "bench/jwt: vet and test"
-  (cd bench/jwt && go vet ./... && go test -count=1 ./...)
+  log "bench/jwt: test"
+  (cd bench/jwt && go test -count=1 ./...)
+  # The real-browser test: the built oauthx fake generic and oauthx login
+  # generic, driven through the consent page by headless Chromium (Allow
+  # and Deny). Without Chromium it skips; OAUTHX_REQUIRE_SERVICES=1 makes
+  # that a failure (checked above too). Screenshots of the end pages go to
+  # $OAUTHX_ARTIFACTS/browser, else artifacts/browser.
+  log "e2e: the real-browser login test (headless Chromium)"
+  (cd e2e && go test -race -count=1 -timeout 10m -v ./...)
   log "main job: go run ./cmd/oauthx demo"
   go run ./cmd/oauthx demo
 fi
