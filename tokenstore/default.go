@@ -1,6 +1,7 @@
 package tokenstore
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,11 +16,24 @@ import (
 // answer before it falls back to files.
 const DefaultProbeTimeout = 3 * time.Second
 
+// DefaultChoiceFile is the name of the file, in the "oauthx" directory of
+// os.UserConfigDir (next to the "sessions" directory of the file store),
+// in which OpenDefault remembers that it fell back to files.
+const DefaultChoiceFile = "default-store"
+
 // OpenDefault opens the store a command-line tool should use: the OS
 // keyring under service when it answers within DefaultProbeTimeout, else
-// a File store in the "oauthx/sessions" directory of os.UserConfigDir. It
-// writes one line to notice (nil: nowhere) saying which it chose, and why
-// when it falls back.
+// a File store in the "oauthx/sessions" directory of os.UserConfigDir.
+// It writes one line to notice (nil: nowhere) saying which it chose, and
+// why when it falls back.
+//
+// It never starts a D-Bus or keyring daemon of its own (see
+// KeyringAvailable). When it falls back because no Secret Service
+// answered, it remembers the choice in the file DefaultChoiceFile of the
+// "oauthx" config directory, and later calls use the file store at once,
+// without probing the keyring. Delete that file to make the next call
+// probe again. A probe that timed out (a keyring that may be locked
+// behind a prompt) falls back for this call only and is not remembered.
 func OpenDefault(ctx context.Context, service string, notice io.Writer) (Store, error) {
 	cfg, err := os.UserConfigDir()
 	if err != nil {
@@ -33,6 +47,19 @@ func openDefault(ctx context.Context, service, configDir string, notice io.Write
 	if notice == nil {
 		notice = io.Discard
 	}
+	var dir, choice string
+	if configDir != "" {
+		dir = filepath.Join(configDir, "oauthx", "sessions")
+		choice = filepath.Join(configDir, "oauthx", DefaultChoiceFile)
+		if rememberedFiles(choice) {
+			f, err := NewFile(dir)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(notice, "oauthx: storing sessions in %s (no OS keyring answered before; delete %s to try it again)\n", dir, choice)
+			return f, nil
+		}
+	}
 	perr := probe(ctx)
 	if perr == nil {
 		k, err := NewKeyring(service)
@@ -45,13 +72,60 @@ func openDefault(ctx context.Context, service, configDir string, notice io.Write
 	if configDir == "" {
 		return nil, fmt.Errorf("tokenstore: no OS keyring (%v) and no user config directory for a file store", perr)
 	}
-	dir := filepath.Join(configDir, "oauthx", "sessions")
 	f, err := NewFile(dir)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("tokenstore: no OS keyring: %w", perr), err)
 	}
-	fmt.Fprintf(notice, "oauthx: no OS keyring (%s); storing sessions in %s\n", oneLine(perr.Error()), dir)
+	remembered := ""
+	if remember(perr) && writeChoice(choice, dir, perr) == nil {
+		remembered = fmt.Sprintf("; remembered in %s, delete it to try the keyring again", choice)
+	}
+	fmt.Fprintf(notice, "oauthx: no OS keyring (%s); storing sessions in %s%s\n", oneLine(perr.Error()), dir, remembered)
 	return f, nil
+}
+
+// remember reports whether a failed probe is worth remembering: not a
+// timeout or a cancellation, after which the keyring may well answer.
+func remember(perr error) bool {
+	return !errors.Is(perr, ErrKeyringTimeout) && !errors.Is(perr, context.DeadlineExceeded) && !errors.Is(perr, context.Canceled)
+}
+
+// choiceFiles is the first line of a choice file that says "files".
+const choiceFiles = "file"
+
+// rememberedFiles reports whether the choice file says to use files.
+func rememberedFiles(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	return strings.TrimSpace(line) == choiceFiles
+}
+
+// writeChoice writes the choice file atomically (a temporary file
+// renamed over it), readable by the user only.
+func writeChoice(path, dir string, perr error) error {
+	body := choiceFiles + "\n" +
+		"# Written by oauthx (tokenstore.OpenDefault) when no OS keyring answered: " + oneLine(perr.Error()) + "\n" +
+		"# Sessions are stored in " + dir + ".\n" +
+		"# Delete this file to make the next run try the OS keyring again.\n"
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+DefaultChoiceFile+"-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.WriteString(body)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp.Name())
+	}
+	return werr
 }
 
 func oneLine(s string) string {

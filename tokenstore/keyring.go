@@ -84,13 +84,16 @@ func (goKeyring) DeleteAll(service string) error { return keyring.DeleteAll(serv
 type KeyringOption func(*Keyring) error
 
 // WithKeyringTimeout bounds each keyring call (default
-// DefaultKeyringTimeout). It must be positive.
+// DefaultKeyringTimeout; zero means the default). It must not be
+// negative.
 func WithKeyringTimeout(d time.Duration) KeyringOption {
 	return func(k *Keyring) error {
-		if d <= 0 {
-			return invalidOption("WithKeyringTimeout", "need a positive timeout")
+		if d < 0 {
+			return invalidOption("WithKeyringTimeout", "negative timeout")
 		}
-		k.timeout = d
+		if d > 0 {
+			k.timeout = d
+		}
 		return nil
 	}
 }

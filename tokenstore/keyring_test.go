@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/oauthx/oauthx/client"
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/storetest"
 )
@@ -68,8 +69,10 @@ func TestNewKeyringRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	_, err := tokenstore.NewKeyring("")
 	require.Error(t, err)
-	_, err = tokenstore.NewKeyring("svc", tokenstore.WithKeyringTimeout(0))
-	require.Error(t, err)
+	_, err = tokenstore.NewKeyring("svc", tokenstore.WithKeyringTimeout(-time.Second))
+	require.ErrorIs(t, err, client.ErrInvalidRequest)
+	_, err = tokenstore.NewKeyring("svc", tokenstore.WithKeyringTimeout(0)) // zero: the default
+	require.NoError(t, err)
 	_, err = tokenstore.NewKeyring("svc", tokenstore.WithLockDir(""))
 	require.Error(t, err)
 }

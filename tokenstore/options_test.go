@@ -28,7 +28,7 @@ func TestTokenSourceOptionConvention(t *testing.T) {
 	}{
 		{"nil clock", tokenstore.WithClock(nil), "tokenstore.WithClock"},
 		{"negative early expiry", tokenstore.WithEarlyExpiry(-time.Second), "tokenstore.WithEarlyExpiry"},
-		{"zero refresh timeout", tokenstore.WithRefreshTimeout(0), "tokenstore.WithRefreshTimeout"},
+		{"negative refresh timeout", tokenstore.WithRefreshTimeout(-time.Second), "tokenstore.WithRefreshTimeout"},
 		{"nil hook", tokenstore.WithAfterRefresh(nil), "tokenstore.WithAfterRefresh"},
 	}
 	for _, tc := range cases {
@@ -39,7 +39,8 @@ func TestTokenSourceOptionConvention(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
-	tok, err := tokenstore.NewTokenSource(st, c, "s", nil).Token()
+	// A zero timeout is the default, as zero is everywhere.
+	tok, err := tokenstore.NewTokenSource(st, c, "s", nil, tokenstore.WithRefreshTimeout(0)).Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at", tok.AccessToken)
 }

@@ -150,15 +150,17 @@ func WithAfterRefresh(hook func(ctx context.Context, s *client.Session)) TokenSo
 }
 
 // WithRefreshTimeout bounds the slow path of Token, which has no context
-// (default DefaultRefreshTimeout). Session takes its bound from its ctx.
-// It must be positive.
+// (default DefaultRefreshTimeout; zero means the default). Session takes
+// its bound from its ctx. It must not be negative.
 func WithRefreshTimeout(d time.Duration) TokenSourceOption {
 	return func(c *tsConfig) {
-		if d <= 0 {
-			c.invalid("WithRefreshTimeout", "need a positive duration")
+		if d < 0 {
+			c.invalid("WithRefreshTimeout", "negative duration")
 			return
 		}
-		c.timeout = d
+		if d > 0 {
+			c.timeout = d
+		}
 	}
 }
 

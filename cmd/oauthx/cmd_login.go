@@ -29,7 +29,7 @@ func cmdLogin(c *cli, args []string) error {
 	authURL := fs.String("auth-url", "", "authorize (Finch: Connect) page, if not the provider's default")
 	products := fs.String("products", "company,directory", "finch: products to ask for, comma-separated")
 	sandbox := fs.String("sandbox", "", `finch: Connect sandbox ("finch" or "provider")`)
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser (0: the default)")
 	open := fs.Bool("open", os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" || runtime.GOOS == "darwin" || runtime.GOOS == "windows", "open the login page in the system browser (default: when a desktop session is present)")
 	device := fs.Bool("device", false, "generic: the device authorization grant (RFC 8628) instead of a browser redirect: prints a code to enter on any device")
 	pos, err := c.parse(fs, args)
@@ -44,8 +44,11 @@ func cmdLogin(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *timeout <= 0 {
-		return usagef("--timeout must be positive")
+	switch {
+	case *timeout < 0:
+		return usagef("--timeout must not be negative")
+	case *timeout == 0:
+		*timeout = 5 * time.Minute // zero means the default, as everywhere
 	}
 	secret, err := c.needSecret("login")
 	if err != nil {
