@@ -118,12 +118,26 @@ func cmdFake(c *cli, args []string) error {
 	}
 
 	<-c.ctx.Done()
-	fake.Close()
+	// Close waits for the requests in progress; one a client stalls (a
+	// body never sent in full) would hold it forever. After fakeStopGrace
+	// the process ends anyway, and the system closes what is left.
+	closed := make(chan struct{})
+	go func() { fake.Close(); close(closed) }()
+	note := "stopped"
+	select {
+	case <-closed:
+	case <-time.After(fakeStopGrace):
+		note = "stopped; a request still in progress was cut off"
+	}
 	if !c.json {
-		fmt.Fprintf(c.stderr, "oauthx fake %s: stopped\n", prov)
+		fmt.Fprintf(c.stderr, "oauthx fake %s: %s\n", prov, note)
 	}
 	return nil
 }
+
+// fakeStopGrace is how long oauthx fake waits, once told to stop, for the
+// requests in progress to end.
+const fakeStopGrace = 2 * time.Second
 
 // checkLoopbackAddr refuses an --addr that is not HOST:PORT with a
 // loopback IP or localhost as HOST: the fake's credentials are public.

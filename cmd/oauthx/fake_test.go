@@ -221,6 +221,30 @@ func TestFakeProcessText(t *testing.T) {
 	assert.Contains(t, fp.stop(t, syscall.SIGTERM, "http://"+addr), "oauthx fake generic: stopped")
 }
 
+// A client that stalls in the middle of a request does not keep the fake
+// from stopping: it cuts the request off, exits 0 and its port is closed.
+func TestFakeProcessStopsWithStalledRequest(t *testing.T) {
+	t.Parallel()
+	fp, first := startFake(t, newEnv(t), "generic")
+	base := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(first)
+	require.NotEmpty(t, base, first)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	// With Expect: 100-continue the server says "100 Continue" when the
+	// handler starts reading the body: from then on the request is in
+	// progress, and the body never comes.
+	_, err = conn.Write([]byte("POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"Content-Length: 100\r\nExpect: 100-continue\r\n\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(30*time.Second)))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.1 100 Continue\r\n", line)
+
+	assert.Contains(t, fp.stop(t, syscall.SIGTERM, base), "oauthx fake generic: stopped; a request still in progress was cut off")
+}
+
 // Bad arguments, and a port in use, are usage errors.
 func TestFakeProcessRefuses(t *testing.T) {
 	t.Parallel()
