@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 )
@@ -53,7 +55,6 @@ type APIRequest struct {
 // is ErrReauthorize, not ErrInvalidClient. A 2xx answer that is not a JSON
 // object, or does not decode into out, is ErrBadResponse.
 func (c *Client) CallAPI(ctx context.Context, r APIRequest, out any) (*Response, error) {
-	secrets := append([]string{r.AccessToken, c.cfg.ClientSecret}, r.Secrets...)
 	switch {
 	case ctx == nil:
 		return nil, c.invalid("nil context")
@@ -64,7 +65,7 @@ func (c *Client) CallAPI(ctx context.Context, r APIRequest, out any) (*Response,
 	if r.Body != nil {
 		b, err := json.Marshal(r.Body)
 		if err != nil {
-			return nil, c.finish(&Error{Kind: ErrInvalidRequest, Description: "API request body is not JSON-encodable"}, secrets, nil)
+			return nil, c.finishAPI(&Error{Kind: ErrInvalidRequest, Description: "API request body is not JSON-encodable"}, &r, nil)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -90,21 +91,27 @@ func (c *Client) CallAPI(ctx context.Context, r APIRequest, out any) (*Response,
 	}
 	resp, err := c.Send(req)
 	if err != nil {
-		return nil, c.finish(err, secrets, nil)
+		return nil, c.finishAPI(err, &r, nil)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.finish(apiError(r, resp), secrets, resp)
+		return nil, c.finishAPI(apiError(r, resp), &r, resp)
 	}
 	if out == nil {
 		return resp, nil
 	}
-	if _, err := DecodeJSONObject(resp); err != nil {
-		return nil, c.finish(err, secrets, resp)
-	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return nil, c.finish(&Error{Kind: ErrBadResponse, Description: "answer does not have the documented shape"}, secrets, resp)
+	if bad, misfit := decodeJSONObject(resp, out, false); bad != nil {
+		return nil, c.finishAPI(bad, &r, resp)
+	} else if misfit != nil {
+		return nil, c.finishAPI(&Error{Kind: ErrBadResponse, Description: "answer does not have the documented shape"}, &r, resp)
 	}
 	return resp, nil
+}
+
+// finishAPI is finish for a failed API call, scrubbing the secrets it
+// carried: only built when a call fails.
+func (c *Client) finishAPI(err error, r *APIRequest, resp *Response) error {
+	secrets := append([]string{r.AccessToken, c.cfg.ClientSecret}, r.Secrets...)
+	return c.finish(err, secrets, resp)
 }
 
 // newAPIRequest builds the request, with no body when there is none (a
@@ -165,28 +172,57 @@ func ReadErrorFields(status int, body map[string]any, shapes []ErrorShape) Error
 // trailing data) is an *Error matching ErrBadResponse, naming the status
 // and content type.
 func DecodeJSONObject(resp *Response) (map[string]any, error) {
+	var obj map[string]any
+	bad, misfit := decodeJSONObject(resp, &obj, true)
+	switch {
+	case bad != nil:
+		return nil, bad
+	case misfit != nil: // no JSON object misfits a map; kept for safety
+		return nil, &Error{Kind: ErrBadResponse, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Description: "malformed JSON"}
+	}
+	return obj, nil
+}
+
+// malformed reports whether a decoding error is about the JSON text
+// itself (syntax, truncation), not about what it was decoded into.
+func malformed(err error) bool {
+	var syn *json.SyntaxError
+	return errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// decodeJSONObject decodes a response body that must be one JSON object
+// into v, in one pass. An answer that is not one JSON object (HTML,
+// empty, malformed, truncated, trailing data) is bad, an *Error matching
+// ErrBadResponse that names the status and content type; an object that
+// does not fit v is misfit, the decoder's error. useNumber keeps numbers
+// as json.Number in an any.
+func decodeJSONObject(resp *Response, v any, useNumber bool) (bad *Error, misfit error) {
 	ct := resp.Header.Get("Content-Type")
-	bad := func(desc string) error {
+	notObject := func(desc string) *Error {
 		return &Error{Kind: ErrBadResponse, StatusCode: resp.StatusCode, ContentType: ct, Description: desc}
 	}
 	if mt, _, err := mime.ParseMediaType(ct); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
-		return nil, bad("HTML page instead of a JSON answer")
+		return notObject("HTML page instead of a JSON answer"), nil
 	}
 	body := bytes.TrimSpace(resp.Body)
 	if len(body) == 0 {
-		return nil, bad("empty body")
+		return notObject("empty body"), nil
 	}
 	if body[0] != '{' {
-		return nil, bad("body is not a JSON object")
+		return notObject("body is not a JSON object"), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, bad("malformed JSON")
+	if useNumber {
+		dec.UseNumber()
+	}
+	// The decoder reads the whole value before it fills v: a malformed or
+	// truncated body is reported as such, before any mismatch with v.
+	err := dec.Decode(v)
+	if err != nil && malformed(err) {
+		return notObject("malformed JSON"), nil
 	}
 	if dec.More() {
-		return nil, bad("trailing data after JSON object")
+		return notObject("trailing data after JSON object"), nil
 	}
-	return obj, nil
+	return nil, err
 }

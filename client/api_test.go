@@ -168,6 +168,60 @@ func TestCallAPIErrors(t *testing.T) {
 	}
 }
 
+// TestCallAPIAnswerDecoding pins what a 2xx answer decodes to and how
+// each kind of bad answer is reported (one decoding pass reads the body
+// both as "one JSON object" and into out).
+func TestCallAPIAnswerDecoding(t *testing.T) {
+	t.Parallel()
+	type out struct {
+		N    int               `json:"n"`
+		Tags []string          `json:"tags"`
+		Any  map[string]any    `json:"any"`
+		Raw  json.RawMessage   `json:"raw"`
+		More map[string]string `json:"more"`
+	}
+	cases := []struct {
+		name, ct, body, desc string
+		want                 out
+	}{
+		{"object", "", ` {"n":3,"tags":["a"],"any":{"x":1.5},"raw":[1, 2],"more":{"k":"v"},"unknown":true} `, "",
+			out{N: 3, Tags: []string{"a"}, Any: map[string]any{"x": 1.5}, Raw: json.RawMessage(`[1, 2]`), More: map[string]string{"k": "v"}}},
+		{"HTML", "text/html", `<html>{"n":1}</html>`, "HTML page instead of a JSON answer", out{}},
+		{"empty", "", "  ", "empty body", out{}},
+		{"array", "", `[{"n":1}]`, "body is not a JSON object", out{}},
+		{"malformed", "", `{"n":1,`, "malformed JSON", out{}},
+		{"malformed after a misfit", "", `{"n":"one",`, "malformed JSON", out{}},
+		{"trailing data", "", `{"n":1} {"n":2}`, "trailing data after JSON object", out{}},
+		{"trailing data after a misfit", "", `{"n":"one"} x`, "trailing data after JSON object", out{}},
+		{"misfit", "", `{"n":"one"}`, "answer does not have the documented shape", out{}},
+		{"misfit deep", "", `{"more":{"k":1}}`, "answer does not have the documented shape", out{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep := apiReply{status: 200, body: tc.body}
+			if tc.ct != "" {
+				rep.header = map[string]string{"Content-Type": tc.ct}
+			}
+			srv := (&apiServer{replies: []apiReply{rep}}).start(t)
+			var got out
+			resp, err := apiClient(t).CallAPI(context.Background(), client.APIRequest{Method: http.MethodGet, URL: srv.URL, AccessToken: apiToken}, &got)
+			if tc.desc == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, got)
+				assert.Equal(t, tc.body, string(resp.Body))
+				return
+			}
+			require.ErrorIs(t, err, client.ErrBadResponse)
+			var e *client.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.desc, e.Description)
+			assert.Equal(t, 200, e.StatusCode)
+			assert.Equal(t, "generic", e.Provider)
+		})
+	}
+}
+
 // A GET is retried after a 500 (idempotent); a POST is not (the provider
 // may have acted), though both are retried after a 503.
 func TestCallAPIRetriesOnlyIdempotent(t *testing.T) {

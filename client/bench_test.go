@@ -99,3 +99,31 @@ func BenchmarkRefresh(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCallAPI: one authenticated GET whose JSON answer is decoded
+// into a struct, against a loopback server.
+func BenchmarkCallAPI(b *testing.B) {
+	body := []byte(`{"id":"conn_0123456789","company_id":"co_0123456789","products":["company","directory","individual"],"active":true,"count":42}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	c := benchClient(b, srv.URL)
+	ctx := context.Background()
+	r := client.APIRequest{Method: http.MethodGet, URL: srv.URL + "/introspect", AccessToken: "at_benchmark_token_value_0123456789",
+		Secrets: []string{"extra_secret_0123456789"}}
+	var out struct {
+		ID        string   `json:"id"`
+		CompanyID string   `json:"company_id"`
+		Products  []string `json:"products"`
+		Active    bool     `json:"active"`
+		Count     int      `json:"count"`
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.CallAPI(ctx, r, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
