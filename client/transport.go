@@ -94,6 +94,15 @@ func (c *Client) send(hreq *http.Request, rc *retryablehttp.Client) (*Response, 
 	return resp, nil
 }
 
+// TransportError is the *Error for a request sent outside a Client (a
+// provider's discovery fetch) that got no complete answer, as Client
+// calls report theirs: ErrTransient, MaybeConsumed unless the
+// connection was never made, a Description naming the method and the
+// endpoint without its query, and as Err only a cause whose text cannot
+// quote the answer or the URL (net, crypto/tls, context and timeout
+// errors; for anything else a fixed description of what went wrong).
+func TransportError(req *http.Request, err error) *Error { return transportError(req, err) }
+
 // transportError describes a failure with no complete answer. The request
 // may have reached the provider unless the connection was never made. The
 // cause is kept only when its text cannot quote the answer (see

@@ -258,16 +258,14 @@ func getMetadata(ctx context.Context, hc *http.Client, u string) (*Metadata, int
 	hcNoRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hcNoRedirect.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, 0, &client.Error{Kind: client.ErrTransient, Description: "GET " + u, Err: err}
+		return nil, 0, client.TransportError(req, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, client.MaxResponseBytes+1))
 	if err != nil {
-		return nil, resp.StatusCode, &client.Error{Kind: client.ErrTransient, StatusCode: resp.StatusCode, Description: "GET " + u, Err: err}
+		e := client.TransportError(req, err)
+		e.StatusCode = resp.StatusCode
+		return nil, resp.StatusCode, e
 	}
 	bad := func(kind error, desc string) (*Metadata, int, error) {
 		return nil, resp.StatusCode, &client.Error{Kind: kind, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),

@@ -1,9 +1,15 @@
 package providers_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -145,4 +151,68 @@ func TestDiscoverFetching(t *testing.T) {
 	srv2.Close()
 	_, err = providers.Discover(ctx, addr)
 	require.ErrorIs(t, err, client.ErrTransient, "nothing listening")
+}
+
+// TestDiscoverTransportErrors: a metadata fetch that gets no complete
+// answer is the module's transport error (ErrTransient, causes kept only
+// when their text cannot quote the answer), never net/http's raw error,
+// whose text quotes a malformed answer and the URL's query.
+func TestDiscoverTransportErrors(t *testing.T) {
+	t.Parallel()
+	const sentinel = "SENTINEL-secret-in-answer"
+	raw := func(answer string) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ln.Close() })
+		go func() {
+			for range 4 { // the RFC 8414 URL, and the OIDC one after a 4xx
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				_, _ = bufio.NewReader(conn).ReadString('\n')
+				_, _ = io.WriteString(conn, answer)
+				_ = conn.Close()
+			}
+		}()
+		return "http://" + ln.Addr().String()
+	}
+	cases := []struct {
+		name, issuer string
+		desc         string
+		cause        error
+	}{
+		{"malformed status line", raw("HTTP/1.1 2OO " + sentinel + "\r\n\r\n"), "malformed HTTP", nil},
+		{"malformed header", raw("HTTP/1.1 200 OK\r\n" + sentinel + "\r\n\r\n"), "malformed header line", nil},
+		{"body cut short", raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"issuer\":\"" + sentinel), "", io.ErrUnexpectedEOF},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := providers.Discover(context.Background(), tc.issuer)
+			require.ErrorIs(t, err, client.ErrTransient)
+			var e *client.Error
+			require.ErrorAs(t, err, &e)
+			assert.Contains(t, e.Description, "GET "+tc.issuer+"/.well-known/")
+			assert.Contains(t, e.Description, tc.desc)
+			if tc.cause != nil {
+				assert.ErrorIs(t, err, tc.cause)
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v"} {
+				assert.NotContains(t, fmt.Sprintf(verb, err), sentinel)
+			}
+		})
+	}
+	t.Run("nothing listening", func(t *testing.T) {
+		t.Parallel()
+		srv := httptest.NewServer(http.NotFoundHandler())
+		addr := srv.URL
+		srv.Close()
+		_, err := providers.Discover(context.Background(), addr)
+		require.ErrorIs(t, err, client.ErrTransient)
+		var op *net.OpError
+		assert.ErrorAs(t, err, &op, "the connection's own error is kept")
+		var ue *url.Error
+		assert.False(t, errors.As(err, &ue), "not net/http's *url.Error, whose text repeats the URL")
+	})
 }
