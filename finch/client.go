@@ -28,13 +28,17 @@ type Config struct {
 	// DefaultAPIVersion).
 	APIVersion string
 	// ConnectURL is Finch Connect's authorize page (empty:
-	// DefaultConnectURL).
+	// DefaultConnectURL), for the deprecated Client.ConnectURL only.
+	//
+	// Deprecated: a Connect Session's page is the ConnectURL Finch
+	// returns with it (NewConnectSession).
 	ConnectURL string
 }
 
-// Client makes Finch's calls for one application: the code exchange of
-// Finch Connect, Disconnect and Introspect. It is safe for concurrent use
-// and never prints its secret.
+// Client makes Finch's calls for one application: Connect Sessions and
+// the /connect + /callback handlers on them (ConnectHandlers), the code
+// exchange of Finch Connect, Disconnect, DisconnectEntities and
+// Introspect. It is safe for concurrent use and never prints its secret.
 type Client struct {
 	c         *client.Client
 	cfg       config

@@ -464,32 +464,45 @@ func TestDisconnectAndIntrospect(t *testing.T) {
 	assert.Equal(t, "finch", e.Provider)
 }
 
+// The Bearer calls as Finch documents them: POST /disconnect and GET
+// /introspect carry no body (DisconnectEntities' is in
+// TestDisconnectEntitiesRequestBody), the token as Bearer, the API
+// version.
 func TestAPICallRequests(t *testing.T) {
 	t.Parallel()
-	cp := &capture{reply: `{"status":"success"}`}
-	srv := cp.server(t)
-	c, err := finch.New(finch.Config{ClientID: "id", ClientSecret: "sec", BaseURL: srv.URL, APIVersion: "2021-01-01"})
-	require.NoError(t, err)
-	s := &client.Session{Provider: "finch", AccessToken: "the-token"}
-	require.NoError(t, c.Disconnect(context.Background(), s))
-	cp.mu.Lock()
-	assert.Equal(t, "POST", cp.method)
-	assert.Equal(t, "/disconnect", cp.path)
-	assert.Equal(t, "Bearer the-token", cp.header.Get("Authorization"))
-	assert.Equal(t, "2021-01-01", cp.header.Get("Finch-API-Version"))
-	assert.Empty(t, cp.body)
-	cp.reply = `{"connection_id":"c","connection_status":{"status":"reauth","message":"password changed"}}`
-	cp.mu.Unlock()
-
-	info, err := c.Introspect(context.Background(), s)
-	require.NoError(t, err)
-	assert.True(t, info.NeedsReauthentication())
-	assert.Equal(t, "password changed", info.ConnectionStatus.Message)
-	cp.mu.Lock()
-	assert.Equal(t, "GET", cp.method)
-	assert.Equal(t, "/introspect", cp.path)
-	assert.Equal(t, "Bearer the-token", cp.header.Get("Authorization"))
-	cp.mu.Unlock()
+	tests := []struct {
+		name, method, path, reply string
+		call                      func(c *finch.Client, s *client.Session) error
+	}{
+		{"disconnect", http.MethodPost, "/disconnect", `{"status":"success"}`,
+			func(c *finch.Client, s *client.Session) error { return c.Disconnect(context.Background(), s) }},
+		{"introspect", http.MethodGet, "/introspect", `{"connection_id":"c","connection_status":{"status":"reauth","message":"password changed"}}`,
+			func(c *finch.Client, s *client.Session) error {
+				info, err := c.Introspect(context.Background(), s)
+				if err == nil && (!info.NeedsReauthentication() || info.ConnectionStatus.Message != "password changed") {
+					return errors.New("introspection not decoded")
+				}
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cp := &capture{reply: tt.reply}
+			srv := cp.server(t)
+			c, err := finch.New(finch.Config{ClientID: "id", ClientSecret: "sec", BaseURL: srv.URL, APIVersion: "2021-01-01"})
+			require.NoError(t, err)
+			require.NoError(t, tt.call(c, &client.Session{Provider: "finch", AccessToken: "the-token"}))
+			cp.mu.Lock()
+			defer cp.mu.Unlock()
+			assert.Equal(t, tt.method, cp.method)
+			assert.Equal(t, tt.path, cp.path)
+			assert.Equal(t, "Bearer the-token", cp.header.Get("Authorization"))
+			assert.Equal(t, "2021-01-01", cp.header.Get("Finch-API-Version"))
+			assert.Empty(t, cp.body, "Finch documents no body")
+			assert.Empty(t, cp.header.Get("Content-Type"))
+		})
+	}
 }
 
 func TestAPICallFailures(t *testing.T) {

@@ -1,7 +1,9 @@
-// Package finch adapts Finch's token endpoint (https://developer.tryfinch.com)
-// to oauthx: the code exchange of Finch Connect, the connection details it
-// returns, the Connect URL, and the two calls a Finch app must offer
-// besides — Disconnect and Introspect.
+// Package finch adapts Finch's API (https://developer.tryfinch.com) to
+// oauthx: Connect Sessions (NewConnectSession, ReauthenticateConnectSession)
+// and the /connect + /callback handler pair built on them
+// (ConnectHandlers), the code exchange of Finch Connect and the connection
+// details it returns, webhook verification, and the calls a Finch app must
+// offer besides — Disconnect, DisconnectEntities and Introspect.
 //
 // Finch access tokens never expire (until the connection is disconnected)
 // and come without a refresh token, so a Finch Session has a zero Expiry,
@@ -37,7 +39,11 @@ const (
 	DefaultBaseURL = "https://api.tryfinch.com"
 	// DefaultAPIVersion is sent as the Finch-API-Version header.
 	DefaultAPIVersion = "2020-09-17"
-	// DefaultConnectURL is Finch Connect's authorize page.
+	// DefaultConnectURL is Finch Connect's authorize page, where the
+	// deprecated ConnectURL points.
+	//
+	// Deprecated: a Connect Session's page is the ConnectURL Finch returns
+	// with it.
 	DefaultConnectURL = "https://connect.tryfinch.com/authorize"
 	// Name is the provider name: Session.Provider and Error.Provider.
 	Name = "finch"
@@ -66,8 +72,11 @@ func WithBaseURL(u string) Option {
 // DefaultAPIVersion).
 func WithAPIVersion(v string) Option { return func(c *config) { c.apiVersion = v } }
 
-// WithConnectURL sets the Finch Connect authorize URL (default
-// DefaultConnectURL).
+// WithConnectURL sets the Finch Connect authorize URL of the deprecated
+// ConnectURL (default DefaultConnectURL).
+//
+// Deprecated: a Connect Session's page is the ConnectURL Finch returns
+// with it (Client.NewConnectSession).
 func WithConnectURL(u string) Option { return func(c *config) { c.connectURL = u } }
 
 // Provider returns the Finch adapter for client.New: POST {base}/auth/token
@@ -84,8 +93,8 @@ func WithConnectURL(u string) Option { return func(c *config) { c.connectURL = u
 // ErrInvalidClient, 429 to ErrRateLimited (with Retry-After).
 //
 // A bad option (e.g. a plain-http base URL) is reported by client.New.
-// For Disconnect, Introspect and Connect URLs, use New, whose Client has
-// them.
+// For Connect Sessions, Disconnect and Introspect, use New, whose Client
+// has them.
 func Provider(opts ...Option) client.Provider {
 	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, connectURL: DefaultConnectURL}
 	for _, o := range opts {

@@ -31,7 +31,9 @@ const FinchCodeLifetime = 10 * time.Minute
 type Finch struct {
 	// URL is the base URL to give finch.WithBaseURL.
 	URL string
-	// ConnectURL is the fake Connect page, for finch.WithConnectURL.
+	// ConnectURL is the fake Connect page: its Connect Sessions'
+	// connect_url is ConnectURL?session=<id>, and the deprecated static
+	// Connect URL (finch.WithConnectURL) is served there too.
 	ConnectURL string
 	// ClientID and ClientSecret are the credentials the fake accepts.
 	ClientID, ClientSecret string

@@ -125,15 +125,15 @@ func (d *demo) oauthx(stdout, stderr io.Writer, baseURL, clientID, secret string
 	return nil
 }
 
-// login runs `oauthx login <provider>` in-process and plays the browser: it
-// reads the authorize URL the command prints, follows it through the
-// fake's consent redirect to the command's loopback server, and waits for
-// the command to save the session.
-func (d *demo) login(provider, name, baseURL, clientID, secret string) (*client.Session, error) {
+// login runs `oauthx login <provider> [extra flags]` in-process and plays
+// the browser: it reads the authorize URL the command prints, follows it
+// through the fake's consent redirect to the command's loopback server,
+// and waits for the command to save the session.
+func (d *demo) login(provider, name, baseURL, clientID, secret string, extra ...string) (*client.Session, error) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- d.oauthx(io.Discard, pw, baseURL, clientID, secret, "login", provider, "--name", name, "--timeout", "30s")
+		errc <- d.oauthx(io.Discard, pw, baseURL, clientID, secret, append([]string{"login", provider, "--name", name, "--timeout", "30s"}, extra...)...)
 		_ = pw.Close()
 	}()
 	var loginURL string // the loopback /login page, which sends the browser on
@@ -515,6 +515,24 @@ func (d *demo) finch() {
 		}
 		return fmt.Sprintf("session %s, connection %s, products %v, access %s, never expires", cs.SessionID, conn.ConnectionID, conn.Products, redact(s.AccessToken)), d.save(s, "finch", m)
 	})
+	d.step("oauthx login finch --customer-id … --customer-name …: a Connect Session, its connect_url, the loopback callback (a simulated browser consents)", func() (string, error) {
+		before := fake.Stats().ConnectSessions
+		ls, err := d.login(provFinch, "finch-login", fake.URL, fake.ClientID, fake.ClientSecret,
+			"--customer-id", "demo-cli-customer", "--customer-name", "Demo CLI Employer", "--products", "company,payment", "--sandbox", finch.SandboxFinch)
+		if err != nil {
+			return "", err
+		}
+		conn := finch.ConnectionOf(ls)
+		switch {
+		case fake.Stats().ConnectSessions != before+1:
+			return "", errors.New("the login did not create exactly one Connect Session")
+		case !fake.AccessTokenValid(ls.AccessToken):
+			return "", errors.New("the provider does not know the saved token")
+		case conn.CustomerID != "demo-cli-customer" || !slices.Equal(conn.Products, []string{"company", "payment"}):
+			return "", fmt.Errorf("the saved connection is not the customer's: %+v", conn)
+		}
+		return fmt.Sprintf("saved %q: connection %s for customer %s, access %s", ls.ID, conn.ConnectionID, conn.CustomerID, redact(ls.AccessToken)), nil
+	})
 	d.step("refresh is not needed (and not possible)", func() (string, error) {
 		_, err := cl.tokens.Refresh(d.ctx, s)
 		if !errors.Is(err, client.ErrInvalidRequest) {
@@ -608,7 +626,7 @@ func (d *demo) listAll() {
 		for _, s := range ss {
 			names = append(names, s.ID)
 		}
-		want := []string{"demo-shop.myshopify.com_1", "generic", "generic-login", "offline_demo-shop.myshopify.com", "passport"}
+		want := []string{"demo-shop.myshopify.com_1", "finch-login", "generic", "generic-login", "offline_demo-shop.myshopify.com", "passport"}
 		if !slices.Equal(names, want) {
 			return "", fmt.Errorf("want %v, got %v", want, names)
 		}

@@ -187,7 +187,7 @@ func printFakeInfo(c *cli, info fakeInfo) {
 	case provGeneric:
 		try = []string{"oauthx login generic " + base + " --open=false", "oauthx token generic"}
 	case provFinch:
-		try = []string{"oauthx login finch " + base + " --open=false", "oauthx token finch"}
+		try = []string{"oauthx login finch " + base + " --customer-id my-customer --customer-name \"My Employer\" --open=false", "oauthx token finch"}
 	case provPassport:
 		try = []string{"oauthx login passport " + base + " --open=false", "oauthx token passport"}
 	case provShopify:

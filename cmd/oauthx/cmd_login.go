@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -21,14 +22,18 @@ import (
 // cookie and redirects to the provider, and takes the redirect back: it
 // checks the state against the cookie, exchanges the code (with the PKCE
 // verifier for generic and Passport) and saves the session — all of it
-// through client.LoopbackLogin.
+// through client.LoopbackLogin. For Finch the provider's page is the
+// connect_url of a Connect Session created for --customer-id and
+// --customer-name before the browser is sent there.
 func cmdLogin(c *cli, args []string) error {
 	fs := c.flagSet("login", "<generic|finch|passport> [flags]")
 	name := fs.String("name", "", "session name (default: the provider)")
 	scopes := fs.String("scopes", "", "scopes to ask for, comma-separated (passport default: openid,email,profile)")
-	authURL := fs.String("auth-url", "", "authorize (Finch: Connect) page, if not the provider's default")
+	authURL := fs.String("auth-url", "", "authorize page, if not the provider's default (generic)")
 	products := fs.String("products", "company,directory", "finch: products to ask for, comma-separated")
 	sandbox := fs.String("sandbox", "", `finch: Connect sandbox ("finch" or "provider")`)
+	customerID := fs.String("customer-id", "", "finch: your id of the employer connecting (required)")
+	customerName := fs.String("customer-name", "", "finch: the employer's name, 1-255 characters (required)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser (0: the default)")
 	open := fs.Bool("open", os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" || runtime.GOOS == "darwin" || runtime.GOOS == "windows", "open the login page in the system browser (default: when a desktop session is present)")
 	device := fs.Bool("device", false, "generic: the device authorization grant (RFC 8628) instead of a browser redirect: prints a code to enter on any device")
@@ -103,11 +108,13 @@ func cmdLogin(c *cli, args []string) error {
 			return err
 		}
 	}
-	lp := loginParams{redirect: redirect, scopes: sc, products: splitList(*products), sandbox: *sandbox}
-	authorize := func(as *client.AuthState) (string, error) { return flow.authorize(cl, as, lp) }
-	// The flags are checked now, not when the browser arrives.
-	if _, err := authorize(&client.AuthState{State: client.GenerateVerifier(), Verifier: client.GenerateVerifier()}); err != nil {
-		return usagef("%v", err)
+	lp := loginParams{redirect: redirect, scopes: sc, products: splitList(*products), sandbox: *sandbox,
+		customerID: *customerID, customerName: *customerName, authURL: *authURL, timeout: *timeout}
+	// The flags are checked now (LoopbackLogin tries the authorize URL
+	// once), not when the browser arrives.
+	authorize, err := flow.start(ctx, cl, lp)
+	if err != nil {
+		return err
 	}
 
 	fmt.Fprintf(c.stderr, "Logging in to %s; waiting for the redirect to %s …\n", prov, redirect)
@@ -146,29 +153,67 @@ type loginFlow struct {
 	// verifier, if set, returns the check a new session must pass before
 	// it is saved.
 	verifier func(ctx context.Context, cl *clients) (func(context.Context, *client.Session) error, error)
-	// authorize returns the provider's authorize URL for one login.
-	authorize func(cl *clients, as *client.AuthState, p loginParams) (string, error)
+	// start prepares one login (Finch: creates its Connect Session) and
+	// returns the function that gives the provider's page for a state. A
+	// bad flag is a usage error.
+	start func(ctx context.Context, cl *clients, p loginParams) (func(as *client.AuthState) (string, error), error)
 }
 
 // loginParams are the flags and the redirect of one login.
 type loginParams struct {
-	redirect         string
-	scopes, products []string
-	sandbox          string
+	redirect                 string
+	scopes, products         []string
+	sandbox                  string
+	customerID, customerName string
+	authURL                  string
+	timeout                  time.Duration
+}
+
+// checked is start for providers whose authorize URL is built locally:
+// it builds one now, so a bad flag fails before the browser is sent.
+func checked(authorize func(cl *clients, as *client.AuthState, p loginParams) (string, error)) func(context.Context, *clients, loginParams) (func(*client.AuthState) (string, error), error) {
+	return func(_ context.Context, cl *clients, p loginParams) (func(*client.AuthState) (string, error), error) {
+		f := func(as *client.AuthState) (string, error) { return authorize(cl, as, p) }
+		if _, err := f(&client.AuthState{State: client.GenerateVerifier(), Verifier: client.GenerateVerifier()}); err != nil {
+			return nil, usagef("%v", err)
+		}
+		return f, nil
+	}
+}
+
+// finchConnect creates the login's Connect Session (redirect_uri the
+// loopback callback, expiring with --timeout) and sends the browser to
+// the connect_url Finch returned, with the login's state added.
+func finchConnect(ctx context.Context, cl *clients, p loginParams) (func(*client.AuthState) (string, error), error) {
+	switch {
+	case p.customerID == "" || p.customerName == "":
+		return nil, usagef("login finch needs --customer-id and --customer-name: the employer the Connect Session is for")
+	case p.authURL != "":
+		return nil, usagef("login finch takes no --auth-url: the Connect page comes from the Connect Session")
+	}
+	minutes := int(math.Ceil(p.timeout.Minutes()))
+	cs, err := cl.finch.NewConnectSession(ctx, finch.ConnectSessionParams{
+		CustomerID: p.customerID, CustomerName: p.customerName, Products: p.products,
+		RedirectURI: p.redirect, Sandbox: p.sandbox, MinutesToExpire: min(max(minutes, 1), finch.MaxSessionMinutes),
+	})
+	if errors.Is(err, finch.ErrInvalidParams) {
+		return nil, usagef("%v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating the Finch Connect Session: %w", err)
+	}
+	return func(as *client.AuthState) (string, error) { return cs.URLWithState(as.State) }, nil
 }
 
 // loginFlowFor is the table of the providers login takes.
 func loginFlowFor(prov string) (loginFlow, error) {
 	switch prov {
 	case provGeneric:
-		return loginFlow{pkce: true, authorize: func(cl *clients, as *client.AuthState, _ loginParams) (string, error) {
+		return loginFlow{pkce: true, start: checked(func(cl *clients, as *client.AuthState, _ loginParams) (string, error) {
 			return cl.tokens.AuthCodeURL(as.State, client.WithPKCE(as.Verifier))
-		}}, nil
+		})}, nil
 	case provFinch: // Finch Connect takes no PKCE
-		return loginFlow{authorize: func(cl *clients, as *client.AuthState, p loginParams) (string, error) {
-			//lint:ignore SA1019 the CLI's login still builds the static Connect URL until it moves to Connect Sessions (issue #15, not done yet)
-			return cl.finch.ConnectURL(finch.ConnectParams{RedirectURL: p.redirect, Products: p.products, State: as.State, Sandbox: p.sandbox})
-		}}, nil
+		return loginFlow{start: finchConnect}, nil
 	case provPassport:
 		return loginFlow{
 			scopes: []string{passport.ScopeOpenID, passport.ScopeEmail, passport.ScopeProfile},
@@ -180,9 +225,9 @@ func loginFlowFor(prov string) (loginFlow, error) {
 				}
 				return func(ctx context.Context, s *client.Session) error { _, err := v.VerifySession(ctx, s); return err }, nil
 			},
-			authorize: func(cl *clients, as *client.AuthState, p loginParams) (string, error) {
+			start: checked(func(cl *clients, as *client.AuthState, p loginParams) (string, error) {
 				return cl.passport.AuthCodeURL(passport.AuthParams{State: as.State, Verifier: as.Verifier, Scopes: p.scopes})
-			},
+			}),
 		}, nil
 	case provShopify:
 		return loginFlow{}, usagef("login does not do Shopify: embedded apps get tokens with shopify-exchange")

@@ -139,7 +139,11 @@ func TestFakeProcess(t *testing.T) {
 			require.NotEmpty(t, info.ClientID)
 			e.set(envClientSecret, info.ClientSecret)
 
-			lines, wait := e.start("login", prov, "--base-url", info.BaseURL, "--client-id", info.ClientID, "--open=false", "--timeout", "60s")
+			args := []string{"login", prov, "--base-url", info.BaseURL, "--client-id", info.ClientID, "--open=false", "--timeout", "60s"}
+			if prov == provFinch { // a Connect Session is for a customer
+				args = append(args, "--customer-id", "cust-fake", "--customer-name", "Fake Employer")
+			}
+			lines, wait := e.start(args...)
 			hc := newBrowser(t)
 			u := startLogin(t, hc, authorizeURL(t, lines, "http://127.0.0.1:"))
 			require.True(t, strings.HasPrefix(u.String(), info.BaseURL+"/"), "%s is not the fake's", u)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,25 +87,32 @@ func TestLoginLoopback(t *testing.T) {
 		provider, base, id, secret, authPath string
 		pkce                                 bool
 		valid                                func(string) bool
+		args                                 []string
 	}{
-		{"generic", g.URL, g.ClientID, g.ClientSecret, "/oauth2/authorize", true, g.AccessTokenValid},
-		{"finch", f.URL, f.ClientID, f.ClientSecret, "/authorize", false, f.AccessTokenValid},
-		{"passport", p.URL, p.ClientID, p.ClientSecret, "/authorize", true, p.AccessTokenValid},
+		{"generic", g.URL, g.ClientID, g.ClientSecret, "/oauth2/authorize", true, g.AccessTokenValid, nil},
+		// Finch: the page is the Connect Session's connect_url, made for
+		// the customer, with only the state added.
+		{"finch", f.URL, f.ClientID, f.ClientSecret, "/authorize?session=sess_", false, f.AccessTokenValid,
+			[]string{"--customer-id", "cust-cli", "--customer-name", "CLI Employer Inc"}},
+		{"passport", p.URL, p.ClientID, p.ClientSecret, "/authorize", true, p.AccessTokenValid, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.provider, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t).set(envClientSecret, tc.secret)
-			lines, wait := e.start("login", tc.provider, "--base-url", tc.base, "--client-id", tc.id, "--timeout", "60s")
+			lines, wait := e.start(append([]string{"login", tc.provider, "--base-url", tc.base, "--client-id", tc.id, "--timeout", "60s"}, tc.args...)...)
 			login := authorizeURL(t, lines, "http://127.0.0.1:")
 			assert.Equal(t, "/login", login.Path)
 			hc := newBrowser(t)
 			u := startLogin(t, hc, login)
 			assert.True(t, strings.HasPrefix(u.String(), tc.base+tc.authPath), u.String())
 			q := u.Query()
-			redirect, err := url.Parse(q.Get("redirect_uri"))
-			require.NoError(t, err)
-			assert.Equal(t, "http", redirect.Scheme)
+			redirect := &url.URL{Scheme: "http", Host: login.Host, Path: "/callback"}
+			if tc.provider == provFinch {
+				assert.Equal(t, []string{"session", "state"}, slices.Sorted(maps.Keys(q)), "nothing built beside Finch's connect_url")
+			} else {
+				assert.Equal(t, redirect.String(), q.Get("redirect_uri"))
+			}
 			assert.Equal(t, "127.0.0.1", redirect.Hostname(), "RFC 8252: loopback IP literal")
 			assert.NotEqual(t, "0", redirect.Port())
 			assert.GreaterOrEqual(t, len(q.Get("state")), 16)
@@ -114,13 +123,17 @@ func TestLoginLoopback(t *testing.T) {
 
 			// A forged callback (wrong state), and the real one opened in
 			// another browser (no login cookie), are refused and the
-			// login goes on.
+			// login goes on. (Not the latter for Finch: the login's one
+			// Connect Session is single-use, and that browser would spend
+			// it at Finch.)
 			status, body := browserWith(t, hc, redirect.String()+"?code=forged&state=forged-state-0123456789")
 			assert.Equal(t, http.StatusBadRequest, status, body)
-			hc = newBrowser(t)
-			u = startLogin(t, hc, login)
-			status, body = browser(t, u.String())
-			assert.Equal(t, http.StatusBadRequest, status, body)
+			if tc.provider != provFinch {
+				hc = newBrowser(t)
+				u = startLogin(t, hc, login)
+				status, body = browser(t, u.String())
+				assert.Equal(t, http.StatusBadRequest, status, body)
+			}
 			hc = newBrowser(t)
 			u = startLogin(t, hc, login)
 
@@ -136,8 +149,33 @@ func TestLoginLoopback(t *testing.T) {
 			tok := e.ok("token", tc.provider)
 			require.True(t, tc.valid(strings.TrimSuffix(tok.stdout, "\n")), "the printed token is live at the provider")
 			assert.NotContains(t, r.stdout+r.stderr, strings.TrimSpace(tok.stdout), "login printed the token")
+			if tc.provider == provFinch {
+				assert.Equal(t, 1, f.Stats().ConnectSessions, "one Connect Session per login")
+				v := storedToken(t, e, "finch")
+				assert.Equal(t, "cust-cli", v.Extra["customer_id"])
+				assert.Equal(t, "CLI Employer Inc", v.Extra["customer_name"])
+			}
 		})
 	}
+}
+
+// login finch refuses, before anything is sent to Finch, a login without
+// the customer the Connect Session is for, bad products and --auth-url.
+func TestLoginFinchFlags(t *testing.T) {
+	t.Parallel()
+	f := newFinch(t)
+	for name, args := range map[string][]string{
+		"no customer id":   {"--customer-name", "Acme"},
+		"no customer name": {"--customer-id", "c1"},
+		"unknown product":  {"--customer-id", "c1", "--customer-name", "Acme", "--products", "payroll"},
+		"auth url":         {"--customer-id", "c1", "--customer-name", "Acme", "--auth-url", f.URL + "/authorize"},
+		"long name":        {"--customer-id", "c1", "--customer-name", strings.Repeat("n", 256)},
+	} {
+		e := newEnv(t).set(envClientSecret, f.ClientSecret)
+		r := e.exit(exitUsage, append([]string{"login", "finch", "--base-url", f.URL, "--client-id", f.ClientID, "--timeout", "5s"}, args...)...)
+		assert.NotEmpty(t, r.stderr, name)
+	}
+	assert.Equal(t, 0, f.Stats().Requests, "nothing sent to Finch")
 }
 
 // A provider error in the redirect (the user said no) ends the login with

@@ -77,7 +77,7 @@ func stamp(s *client.Session, name string, m sessionMeta) {
 // target is everything needed to talk to one provider as one client.
 type target struct {
 	meta        sessionMeta
-	authURL     string // authorize / Connect page override
+	authURL     string // authorize page override (generic)
 	secret      string
 	redirectURL string
 	scopes      []string
@@ -86,7 +86,7 @@ type target struct {
 
 // clients is the one client of a target: tokens makes every token call;
 // for the provider packages with calls of their own, the typed client
-// built around it makes those (Connect URLs and Disconnect for Finch;
+// built around it makes those (Connect Sessions and Disconnect for Finch;
 // discovery, authorize URLs and userinfo for Passport; session tokens and
 // the Admin API for Shopify).
 type clients struct {
@@ -120,12 +120,8 @@ func newClients(t target) (*clients, error) {
 		cl.tokens, err = client.New(client.Config{Provider: providers.Generic(m.BaseURL, genericOptions(m, t.authURL)...), ClientID: m.ClientID,
 			ClientSecret: t.secret, RedirectURL: t.redirectURL, Scopes: t.scopes}, opts...)
 	case provFinch:
-		fc := finch.Config{ClientID: m.ClientID, ClientSecret: t.secret, RedirectURL: t.redirectURL,
-			BaseURL: m.BaseURL, ConnectURL: t.authURL}
-		if fc.ConnectURL == "" && m.BaseURL != "" {
-			// A sandbox or fake serves its Connect page at BASE/authorize.
-			fc.ConnectURL = strings.TrimRight(m.BaseURL, "/") + "/authorize"
-		}
+		// No Connect page here: each login's comes from its Connect Session.
+		fc := finch.Config{ClientID: m.ClientID, ClientSecret: t.secret, RedirectURL: t.redirectURL, BaseURL: m.BaseURL}
 		if cl.finch, err = finch.New(fc, opts...); err == nil {
 			cl.tokens = cl.finch.TokenClient()
 		}

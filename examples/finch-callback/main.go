@@ -1,8 +1,10 @@
-// Command finch-callback is a Finch Connect backend: it sends the user to
-// Finch Connect, takes the /callback?code=…&state=… redirect, exchanges
-// the code, and stores the connection's token (in memory, Redis,
-// PostgreSQL: any store tokenstore/storeurl opens).
-// It can then introspect and disconnect each connection.
+// Command finch-callback is a Finch Connect backend on Connect Sessions:
+// /connect creates a Connect Session for the customer and sends the user
+// to Finch Connect, /callback takes the ?code=…&state=… redirect,
+// exchanges the code and stores the connection's token (in memory, Redis,
+// PostgreSQL: any store tokenstore/storeurl opens) under its connection
+// id — both from finch.Client.ConnectHandlers. It can then reauthenticate,
+// introspect and disconnect each connection.
 //
 //	go run ./examples/finch-callback -fake                  # offline, against providertest.Finch
 //	go run ./examples/finch-callback -store redis://127.0.0.1:6379/0  # real Finch: FINCH_CLIENT_ID, FINCH_CLIENT_SECRET
@@ -32,6 +34,7 @@ import (
 
 type config struct {
 	addr, publicURL, store, products, sandbox string
+	customerID, customerName                  string
 	fake                                      bool
 	clientID, clientSecret                    string
 }
@@ -43,6 +46,8 @@ func main() {
 	flag.StringVar(&cfg.store, "store", "memory", "where tokens live: memory, redis://…, postgres://… (any form of tokenstore/storeurl)")
 	flag.StringVar(&cfg.products, "products", "company,directory", "comma-separated Finch products to request")
 	flag.StringVar(&cfg.sandbox, "sandbox", "finch", `Finch sandbox: "finch", "provider" or "" for production`)
+	flag.StringVar(&cfg.customerID, "customer-id", "example-customer", "the customer (employer) id Connect Sessions are created for")
+	flag.StringVar(&cfg.customerName, "customer-name", "Example Employer", "the customer's name")
 	flag.BoolVar(&cfg.fake, "fake", false, "run against an in-process fake Finch (no credentials needed)")
 	flag.Parse()
 	cfg.clientID, cfg.clientSecret = os.Getenv("FINCH_CLIENT_ID"), os.Getenv("FINCH_CLIENT_SECRET")
@@ -93,16 +98,13 @@ const (
 )
 
 type app struct {
-	c        *finch.Client
-	store    tokenstore.Store
-	callback *client.CallbackHandler
-	redirect string
-	products []string
-	sandbox  string
-	log      *slog.Logger
+	c                 *finch.Client
+	store             tokenstore.Store
+	connect, callback http.Handler
+	log               *slog.Logger
 }
 
-// newApp wires the client, the login state and the callback handler.
+// newApp wires the client, the login state and the Connect handlers.
 // With cfg.fake it starts a providertest.Finch and points everything at it.
 func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), error) {
 	cleanup := func() {}
@@ -111,21 +113,16 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 		fake := providertest.NewFinch()
 		cleanup = fake.Close
 		cfg.clientID, cfg.clientSecret = fake.ClientID, fake.ClientSecret
-		fc.BaseURL, fc.ConnectURL = fake.URL, fake.ConnectURL
+		fc.BaseURL = fake.URL
 	}
 	if cfg.clientID == "" || cfg.clientSecret == "" {
 		cleanup()
 		return nil, nil, errors.New("set FINCH_CLIENT_ID and FINCH_CLIENT_SECRET, or use -fake")
 	}
-	a := &app{
-		store:    st,
-		redirect: strings.TrimRight(cfg.publicURL, "/") + "/callback",
-		products: strings.Split(cfg.products, ","),
-		sandbox:  cfg.sandbox,
-		log:      log,
-	}
+	a := &app{store: st, log: log}
 	var err error
-	fc.ClientID, fc.ClientSecret, fc.RedirectURL = cfg.clientID, cfg.clientSecret, a.redirect
+	fc.ClientID, fc.ClientSecret = cfg.clientID, cfg.clientSecret
+	fc.RedirectURL = strings.TrimRight(cfg.publicURL, "/") + "/callback"
 	a.c, err = finch.New(fc)
 	if err != nil {
 		cleanup()
@@ -141,12 +138,21 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	a.callback, err = client.NewCallbackHandler(client.CallbackConfig{
-		Client: a.c.TokenClient(),
-		State:  state,
-		// The Session is stored before the user is redirected: a Finch
-		// code is single-use, so a token not saved now is lost.
-		Save:       st.Save,
+	a.connect, a.callback, err = a.c.ConnectHandlers(finch.ConnectConfig{
+		State: state,
+		// The session is stored (under "finch:<connection id>", by
+		// compare-and-set) before the user is redirected: a Finch code is
+		// single-use, so a token not saved now is lost.
+		Store:    st,
+		Products: strings.Split(cfg.products, ","),
+		Sandbox:  cfg.sandbox,
+		// A real app names its signed-in user's employer here (never from
+		// the query); this one has a single customer. ?reauth= asks to
+		// reauthenticate one of that customer's connections.
+		Customer: func(r *http.Request) (finch.ConnectRequest, error) {
+			return finch.ConnectRequest{CustomerID: cfg.customerID, CustomerName: cfg.customerName,
+				Reauthenticate: r.URL.Query().Get("reauth")}, nil
+		},
 		SuccessURL: "/",
 		Logger:     log,
 	})
@@ -160,7 +166,7 @@ func newApp(cfg config, st tokenstore.Store, log *slog.Logger) (*app, func(), er
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("GET /connect", a.connect)
+	mux.Handle("GET /connect", a.connect)
 	mux.Handle("GET /callback", a.callback)
 	mux.HandleFunc("GET /introspect", a.introspect)
 	mux.HandleFunc("POST /disconnect", a.disconnect)
@@ -174,13 +180,14 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 <ul>{{range .}}
 <li>{{.ID}} — {{.ProviderID}} — products {{.Products}}
   <a href="/introspect?id={{.ID}}">introspect</a>
+  <a href="/connect?reauth={{.ConnectionID}}">reauthenticate</a>
   <form method="post" action="/disconnect?id={{.ID}}" style="display:inline"><button>disconnect</button></form>
 </li>{{else}}<li>none yet</li>{{end}}
 </ul>`))
 
 type row struct {
-	ID, ProviderID string
-	Products       []string
+	ID, ConnectionID, ProviderID string
+	Products                     []string
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
@@ -192,30 +199,10 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	rows := make([]row, 0, len(sessions))
 	for _, s := range sessions {
 		conn := finch.ConnectionOf(s)
-		rows = append(rows, row{ID: s.ID, ProviderID: conn.ProviderID, Products: conn.Products})
+		rows = append(rows, row{ID: s.ID, ConnectionID: conn.ConnectionID, ProviderID: conn.ProviderID, Products: conn.Products})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = homePage.Execute(w, rows)
-}
-
-// connect starts Finch Connect with a fresh single-use state, bound to
-// this browser by the login cookie Begin sets (Finch Connect takes no
-// PKCE).
-func (a *app) connect(w http.ResponseWriter, r *http.Request) {
-	st, err := a.callback.Begin(w, r, "/", false)
-	if err != nil {
-		http.Error(w, "could not start connecting", http.StatusInternalServerError)
-		return
-	}
-	//lint:ignore SA1019 this example still builds the static Connect URL until it moves to Connect Sessions (issue #15, not done yet)
-	u, err := a.c.ConnectURL(finch.ConnectParams{
-		RedirectURL: a.redirect, Products: a.products, State: st.State, Sandbox: a.sandbox,
-	})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	http.Redirect(w, r, u, http.StatusFound)
 }
 
 func (a *app) session(w http.ResponseWriter, r *http.Request) (*client.Session, bool) {

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,21 +18,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/finch"
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/redisstore"
 	"github.com/oauthx/oauthx/tokenstore/storetest"
 	"github.com/oauthx/oauthx/tokenstore/storeurl"
 )
 
-// watched runs onSave after each successful Save.
+// watched runs onSave after each successful CompareAndSave (the
+// callback's only write) and counts them.
 type watched struct {
 	tokenstore.Store
 	onSave func()
+	saves  atomic.Int32
 }
 
-func (w *watched) Save(ctx context.Context, s *client.Session) error {
-	err := w.Store.Save(ctx, s)
+func (w *watched) CompareAndSave(ctx context.Context, old, s *client.Session) error {
+	err := w.Store.CompareAndSave(ctx, old, s)
 	if err == nil {
+		w.saves.Add(1)
 		w.onSave()
 	}
 	return err
@@ -46,7 +51,7 @@ func startApp(t *testing.T, st tokenstore.Store) *httptest.Server {
 	require.NoError(t, srv.Listener.Close())
 	srv.Listener = l
 	a, cleanup, err := newApp(config{publicURL: "http://" + l.Addr().String(), products: "company,directory",
-		sandbox: "finch", fake: true}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		sandbox: "finch", customerID: "cust-example", customerName: "Example Inc", fake: true}, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
 	srv.Config.Handler = a.routes()
@@ -65,8 +70,9 @@ func get(t *testing.T, hc *http.Client, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// flow connects, lists, introspects and disconnects through the pages.
-func flow(t *testing.T, st tokenstore.Store) {
+// flow connects, reauthenticates, lists, introspects and disconnects
+// through the pages.
+func flow(t *testing.T, st *watched) {
 	srv := startApp(t, st)
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -84,6 +90,19 @@ func flow(t *testing.T, st tokenstore.Store) {
 	assert.Contains(t, body, ids[0])
 	assert.Contains(t, body, "[company directory]")
 	assert.NotContains(t, body, s.AccessToken)
+	assert.Equal(t, "finch:"+s.Subject, s.ID, "keyed by the connection id")
+	assert.Equal(t, "cust-example", finch.CustomerID(s), "the Connect Session's customer")
+	assert.Contains(t, body, `href="/connect?reauth=`+s.Subject+`"`)
+
+	// Reauthenticate: the same stored session gets a new token.
+	status, body = get(t, hc, srv.URL+"/connect?reauth="+s.Subject)
+	require.Equal(t, http.StatusOK, status, body)
+	sessions, err = st.List(context.Background(), tokenstore.Filter{})
+	require.NoError(t, err)
+	require.Len(t, sessions, 1, "no second session for the connection")
+	assert.Equal(t, s.ID, sessions[0].ID)
+	assert.NotEqual(t, s.AccessToken, sessions[0].AccessToken)
+	assert.Equal(t, int32(2), st.saves.Load())
 
 	status, body = get(t, hc, srv.URL+"/introspect?id="+ids[0])
 	require.Equal(t, http.StatusOK, status, body)
@@ -103,7 +122,9 @@ func flow(t *testing.T, st tokenstore.Store) {
 	assert.Empty(t, sessions)
 }
 
-func TestFlowInMemory(t *testing.T) { flow(t, tokenstore.NewMemory()) }
+func TestFlowInMemory(t *testing.T) {
+	flow(t, &watched{Store: tokenstore.NewMemory(), onSave: func() {}})
+}
 
 func TestFlowRedis(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
