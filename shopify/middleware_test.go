@@ -77,6 +77,9 @@ type appOption struct {
 	fake     *providertest.Shopify
 	clock    *testClock
 	admin    bool
+	// refresher, when set, replaces the middleware's Refresher (built
+	// from ref) with a misconfigured one.
+	refresher func(a *appSetup, ref *tokenstore.Refresher) shopify.Refresher
 }
 
 func newApp(t *testing.T, mc shopify.MiddlewareConfig, o appOption, opts ...client.Option) *appSetup {
@@ -107,6 +110,9 @@ func newApp(t *testing.T, mc shopify.MiddlewareConfig, o appOption, opts ...clie
 		tokenstore.WithRefresherClock(a.clock.Now), tokenstore.WithPollInterval(time.Millisecond, 5*time.Millisecond))
 	require.NoError(t, err)
 	mc.Storage, mc.Refresher = a.store, ref
+	if o.refresher != nil {
+		mc.Refresher = o.refresher(a, ref)
+	}
 	mw, err := a.c.Middleware(mc)
 	require.NoError(t, err)
 	a.srv = httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -426,6 +432,58 @@ func TestMiddlewareFailures(t *testing.T) {
 		assert.NotContains(t, body, "connection refused")
 		assert.Zero(t, a.fake.Stats().Requests)
 	})
+}
+
+// otherIDRefresher hands out the session of another ID than asked for.
+type otherIDRefresher struct{ *tokenstore.Refresher }
+
+func (r otherIDRefresher) Renew(ctx context.Context, id string) (*client.Session, error) {
+	s, err := r.Refresher.Renew(ctx, id)
+	if s != nil {
+		s.ID = shopify.OfflineSessionID("other-shop.myshopify.com")
+	}
+	return s, err
+}
+
+// TestMiddlewareMisconfiguredRefresher: a Refresher that hands out a
+// session the app does not accept (built without
+// WithFreshness(app.Fresh), it keeps a non-expiring offline token the
+// app migrates) or one of another ID is a server misconfiguration: 500,
+// logged, the handler not reached, no token in the answer or the log.
+func TestMiddlewareMisconfiguredRefresher(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		wrap func(a *appSetup, ref *tokenstore.Refresher) shopify.Refresher
+	}{
+		{"freshness not the app's", func(a *appSetup, _ *tokenstore.Refresher) shopify.Refresher {
+			r, err := tokenstore.NewRefresher(a.store, a.c.Renew) // no WithFreshness(a.c.Fresh)
+			require.NoError(t, err)
+			return r
+		}},
+		{"another session ID", func(_ *appSetup, ref *tokenstore.Refresher) shopify.Refresher {
+			return otherIDRefresher{ref}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			a := newApp(t, shopify.MiddlewareConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, appOption{refresher: tc.wrap})
+			s := nonExpiringSession(a.fake, testShop)
+			if tc.name == "another session ID" {
+				s.Expiry = fixedNow.Add(time.Hour) // fresh, but handed out under another ID
+				s.RefreshToken = "shprt_unused"
+			}
+			require.NoError(t, a.store.Save(context.Background(), s))
+			resp, body := a.get(t, a.fake.SessionToken(testShop, 1), "")
+			assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+			assert.Zero(t, a.handled.Load(), "the handler is not reached")
+			assert.NotContains(t, body, s.AccessToken)
+			assert.Contains(t, logs.String(), "that is not fresh for", "the misconfiguration is logged")
+			assert.Contains(t, logs.String(), "status=500")
+			assert.NotContains(t, logs.String(), s.AccessToken)
+		})
+	}
 }
 
 // nonExpiringSession is the stored session of an app installed before

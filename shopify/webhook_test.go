@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -284,4 +286,37 @@ func TestWebhookHandlerConfig(t *testing.T) {
 	_, err := webhookClient(t).WebhookHandler(shopify.WebhookHandlerConfig{})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, client.ErrInvalidRequest))
+}
+
+// TestVerifyWebhookBodyUnreadable: a sender that goes away mid-body (it
+// announced more than it sent) is ErrWebhookBodyUnreadable, over a real
+// connection.
+func TestVerifyWebhookBodyUnreadable(t *testing.T) {
+	t.Parallel()
+	c := webhookClient(t)
+	got := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := c.VerifyWebhook(r)
+		got <- err
+	}))
+	t.Cleanup(srv.Close)
+	wh := testWebhook(false)
+	req := webhookRequest(testAPISecret, wh, nil)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	var head strings.Builder
+	head.WriteString("POST /webhooks HTTP/1.1\r\nHost: " + srv.Listener.Addr().String() + "\r\n")
+	head.WriteString("Content-Length: " + strconv.Itoa(len(wh.Body)+100) + "\r\n")
+	for n, vs := range req.Header {
+		for _, v := range vs {
+			head.WriteString(n + ": " + v + "\r\n")
+		}
+	}
+	head.WriteString("\r\n")
+	_, err = io.WriteString(conn, head.String()+string(wh.Body))
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(), "the sender goes away before the announced end of the body")
+	err = <-got
+	require.ErrorIs(t, err, shopify.ErrWebhookBodyUnreadable)
+	require.ErrorIs(t, err, shopify.ErrInvalidWebhook)
 }
