@@ -75,33 +75,39 @@ func assertionKey(key any) (jose.SignatureAlgorithm, any, error) {
 		return jose.HS256, k, nil
 	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
 		alg, err := algFor(k.(crypto.Signer).Public())
-		return alg, k, err
+		if err != nil {
+			return "", nil, errors.New("oauthx: assertion key: " + err.Error())
+		}
+		return alg, k, nil
 	case crypto.Signer:
 		alg, err := algFor(k.Public())
 		if err != nil {
-			return "", nil, err
+			return "", nil, errors.New("oauthx: assertion key: " + err.Error())
 		}
 		return alg, cryptosigner.Opaque(k), nil
 	}
 	return "", nil, fmt.Errorf("oauthx: assertion key: unsupported type %T", key)
 }
 
+// algFor is the JWS algorithm of an asymmetric key, for client
+// assertions and DPoP proofs alike; its error says why a key is refused,
+// without a prefix.
 func algFor(pub crypto.PublicKey) (jose.SignatureAlgorithm, error) {
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
 		if p.N.BitLen() < 2048 {
-			return "", errors.New("oauthx: assertion key: RSA keys need at least 2048 bits")
+			return "", errors.New("RSA keys need at least 2048 bits")
 		}
 		return jose.RS256, nil
 	case *ecdsa.PublicKey:
 		if p.Curve != elliptic.P256() {
-			return "", errors.New("oauthx: assertion key: ECDSA keys must be P-256 (ES256)")
+			return "", errors.New("ECDSA keys must be P-256 (ES256)")
 		}
 		return jose.ES256, nil
 	case ed25519.PublicKey:
 		return jose.EdDSA, nil
 	}
-	return "", fmt.Errorf("oauthx: assertion key: unsupported public key %T", pub)
+	return "", fmt.Errorf("unsupported public key %T", pub)
 }
 
 // Algorithm is the JWS algorithm: "RS256", "ES256", "EdDSA" or "HS256".

@@ -35,6 +35,7 @@ type Client struct {
 	opts   options
 	grants *retryablehttp.Client // requests that carry single-use grants
 	reads  *retryablehttp.Client // idempotent requests (GET, HEAD)
+	nonces dpopNonces            // the latest DPoP-Nonce of each server
 }
 
 // New checks cfg and returns a Client. Options are applied in order; a nil

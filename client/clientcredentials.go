@@ -29,6 +29,7 @@ func (c *Client) renewClientCredentials(ctx context.Context, s *Session, opts ..
 	r.Scopes = append([]string(nil), s.Scopes...)
 	r.SessionID = s.ID
 	r.Tenant = s.Subject
+	r.DPoPKey = s.DPoPKey // the session stays bound to its key
 	applyExchangeOptions(r, opts)
 	ns, err := c.clientCredentials(ctx, r)
 	if err == nil && ns.Subject == "" {

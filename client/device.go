@@ -37,6 +37,9 @@ type DeviceAuth struct {
 	// ended is shared by copies: once a poll got a terminal answer, the
 	// device code is never polled again.
 	ended *atomic.Bool
+	// dpop is the key every poll's proof is signed with (nil without
+	// DPoP): the tokens are bound to it.
+	dpop *DPoPKey
 }
 
 // WithSleep sets how PollDeviceToken waits between polls (tests: a fake
@@ -82,6 +85,9 @@ func (c *Client) StartDeviceAuth(ctx context.Context, opts ...ExchangeOption) (*
 			o(r)
 		}
 	}
+	if err := c.dpopKeyFor(r); err != nil {
+		return nil, c.requestError(err, r)
+	}
 	params := map[string][]string{}
 	if len(r.Scopes) > 0 {
 		params["scope"] = []string{strings.Join(r.Scopes, " ")}
@@ -101,6 +107,7 @@ func (c *Client) StartDeviceAuth(ctx context.Context, opts ...ExchangeOption) (*
 		VerificationURIComplete: str("verification_uri_complete"),
 		Interval:                DefaultDeviceInterval,
 		ended:                   new(atomic.Bool),
+		dpop:                    r.DPoPKey,
 	}
 	r.DeviceCode = da.DeviceCode
 	if da.VerificationURI == "" {
@@ -150,6 +157,7 @@ func (c *Client) PollDeviceToken(ctx context.Context, da *DeviceAuth, opts ...Ex
 		}
 		r := c.newRequest(GrantDeviceCode)
 		r.DeviceCode = da.DeviceCode
+		r.DPoPKey = da.dpop
 		for _, o := range opts {
 			if o != nil {
 				o(r)

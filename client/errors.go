@@ -141,8 +141,10 @@ type ErrorCodes map[string]error
 //     invalid_token, invalid_subject_token and access_denied are
 //     ErrReauthorize; invalid_client and unauthorized_client
 //     ErrInvalidClient; slow_down, rate_limited and rate_limit_exceeded
-//     ErrRateLimited; temporarily_unavailable and server_error
-//     ErrTransient;
+//     ErrRateLimited; temporarily_unavailable, server_error and RFC 9449's
+//     use_dpop_nonce (a nonce challenge that came back after the one retry
+//     it gets) ErrTransient; RFC 9449's invalid_dpop_proof
+//     ErrInvalidRequest;
 //   - any other code, or none, by status: 401 is ErrInvalidClient, 408
 //     and 5xx ErrTransient, any other 4xx ErrInvalidRequest, and anything
 //     else (a 2xx or 3xx carrying an error, no status) ErrBadResponse.
@@ -163,8 +165,10 @@ func (m ErrorCodes) Kind(status int, f ErrorFields) error {
 		return ErrInvalidClient
 	case "slow_down", "rate_limited", "rate_limit_exceeded":
 		return ErrRateLimited
-	case "temporarily_unavailable", "server_error":
+	case "temporarily_unavailable", "server_error", "use_dpop_nonce":
 		return ErrTransient
+	case "invalid_dpop_proof":
+		return ErrInvalidRequest
 	}
 	switch {
 	case status == http.StatusUnauthorized:

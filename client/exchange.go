@@ -139,6 +139,15 @@ func (c *Client) invalid(msg string) error {
 // Do sends a prepared token request through the provider and the retry
 // policy, and returns the normalized Session. ExchangeCode, Refresh and
 // ExchangeToken call it; provider packages call it for grants of their own.
+//
+// When the provider uses DPoP (see DPoPProvider), every attempt carries a
+// fresh proof signed with the request's key, and an answer asking for a
+// server nonce (400 use_dpop_nonce with a DPoP-Nonce header, RFC 9449 §8)
+// is answered once with the request rebuilt and a proof carrying the new
+// nonce: the server did not act on the first request, so this holds for
+// single-use codes too. A second such answer is returned as an error
+// (ErrTransient). The latest nonce each server sent is remembered for the
+// Client's later requests.
 func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if ctx == nil {
 		return nil, c.invalid("nil context")
@@ -146,17 +155,42 @@ func (c *Client) Do(ctx context.Context, r *TokenRequest) (*Session, error) {
 	if r.Now.IsZero() {
 		r.Now = c.opts.now()
 	}
-	hreq, err := c.cfg.Provider.NewTokenRequest(ctx, r)
-	if err != nil {
+	if err := c.dpopKeyFor(r); err != nil {
 		return nil, c.requestError(err, r)
 	}
 	rc := c.grants
 	if c.replaySafe(r) {
 		rc = c.reads // the same retry policy as an idempotent request
 	}
-	resp, err := c.send(hreq, rc)
-	if err != nil {
-		return nil, c.finishError(err, r, nil)
+	var resp *Response
+	for attempt := 0; ; attempt++ {
+		hreq, err := c.cfg.Provider.NewTokenRequest(ctx, r)
+		if err != nil {
+			return nil, c.requestError(err, r)
+		}
+		var signer *dpopSigner
+		if r.DPoPKey != nil {
+			signer = &dpopSigner{key: r.DPoPKey, nonces: &c.nonces, now: c.opts.now}
+			if hreq, err = signer.attach(hreq); err != nil {
+				return nil, c.requestError(err, r)
+			}
+		}
+		resp, err = c.send(hreq, rc)
+		if signer != nil {
+			for _, p := range signer.proofs {
+				r.AddSecret(p)
+			}
+		}
+		if err != nil {
+			return nil, c.finishError(err, r, nil)
+		}
+		if signer == nil {
+			break
+		}
+		c.nonces.update(hreq.URL, resp.Header)
+		if attempt > 0 || !isNonceChallenge(resp.StatusCode, resp.Header, resp.Body) {
+			break
+		}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		// Never followed (see noRedirects): the client secret and the
@@ -184,6 +218,9 @@ func (c *Client) complete(s *Session, r *TokenRequest) {
 	s.TokenType = NormalizeTokenType(s.TokenType)
 	if s.IssuedAt.IsZero() {
 		s.IssuedAt = r.Now
+	}
+	if r.DPoPKey != nil {
+		s.DPoPKey = r.DPoPKey
 	}
 	if r.SessionID != "" {
 		s.ID = r.SessionID

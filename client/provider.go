@@ -64,6 +64,11 @@ type TokenRequest struct {
 	// Now is when the request was made; providers use it for IssuedAt and
 	// Expiry.
 	Now time.Time
+	// DPoPKey is the key the request's DPoP proof is signed with, set by
+	// Client when the provider uses DPoP (see DPoPProvider); nil when the
+	// request carries no proof. A provider accepts token_type DPoP only
+	// when it is set.
+	DPoPKey *DPoPKey
 
 	// secrets are what a provider added with AddSecret.
 	secrets []string

@@ -43,6 +43,10 @@ func (s Session) String() string {
 		b.WriteString(", IDToken: ")
 		b.WriteString(redacted(s.IDToken))
 	}
+	if s.DPoPKey != nil {
+		b.WriteString(", DPoPKey: ")
+		b.WriteString(s.DPoPKey.Thumbprint())
+	}
 	b.WriteString(", Expiry: ")
 	b.WriteString(formatExpiry(s.Expiry))
 	if !s.RefreshExpiry.IsZero() {
@@ -92,6 +96,9 @@ func (s Session) LogValue() slog.Value {
 	}
 	if len(s.Scopes) > 0 {
 		attrs = append(attrs, slog.String("scopes", strings.Join(s.Scopes, " ")))
+	}
+	if s.DPoPKey != nil {
+		attrs = append(attrs, slog.String("dpop_jkt", s.DPoPKey.Thumbprint()))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -61,6 +61,10 @@ func (r TokenRequest) String() string {
 		b.WriteString(", Previous: ")
 		b.WriteString(r.Previous.ID)
 	}
+	if r.DPoPKey != nil {
+		b.WriteString(", DPoPKey: ")
+		b.WriteString(r.DPoPKey.Thumbprint())
+	}
 	b.WriteString("}")
 	return b.String()
 }

@@ -48,6 +48,7 @@ func (c *Client) newRetryClient(idempotent bool) *retryablehttp.Client {
 		},
 		Backoff:      backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		PrepareRetry: prepareRetry, // a fresh DPoP proof for each attempt
 	}
 	if l := c.opts.logger; l != nil {
 		rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, attempt int) {

@@ -24,7 +24,8 @@ type Session struct {
 	Subject string
 	// AccessToken is the bearer credential.
 	AccessToken string
-	// TokenType is normalized: "Bearer" whatever case the provider sent.
+	// TokenType is normalized: "Bearer" or "DPoP" (TokenTypeDPoP) whatever
+	// case the provider sent.
 	TokenType string
 	// RefreshToken is empty when the provider issues none.
 	RefreshToken string
@@ -48,6 +49,12 @@ type Session struct {
 	// Client.ClientCredentials (renewed without a refresh token). Empty for
 	// the others; a refresh keeps it.
 	Grant string
+	// DPoPKey is the key the session's tokens are bound to (RFC 9449),
+	// nil when the provider does not use DPoP. Refreshes sign their proofs
+	// with it and keep it; DPoPTransport signs resource requests with it.
+	// Stores persist it with the session (see MarshalJSON). Printing a
+	// Session shows only its thumbprint.
+	DPoPKey *DPoPKey
 }
 
 // DefaultExpiryMargin is the margin Valid uses: a token that expires within
@@ -161,11 +168,14 @@ func SessionFromToken(t *oauth2.Token) *Session {
 }
 
 // NormalizeTokenType returns "Bearer" for any casing of "bearer" and for
-// the empty string (RFC 6749 token types are case-insensitive); other types
-// are returned unchanged.
+// the empty string, and "DPoP" for any casing of "dpop" (RFC 6749 token
+// types are case-insensitive); other types are returned unchanged.
 func NormalizeTokenType(tt string) string {
-	if tt == "" || strings.EqualFold(tt, "bearer") {
+	switch {
+	case tt == "" || strings.EqualFold(tt, "bearer"):
 		return "Bearer"
+	case strings.EqualFold(tt, TokenTypeDPoP):
+		return TokenTypeDPoP
 	}
 	return tt
 }

@@ -22,10 +22,12 @@ type sessionJSON struct {
 	IssuedAt      time.Time      `json:"issued_at,omitzero"`
 	Extra         map[string]any `json:"extra,omitempty"`
 	Grant         string         `json:"grant,omitempty"`
+	DPoPKey       *DPoPKey       `json:"dpop_key,omitempty"`
 }
 
-// MarshalJSON encodes every field of s, tokens included: it is the storage
-// encoding, meant for stores, not for logs.
+// MarshalJSON encodes every field of s, tokens and the DPoP private key
+// (as a JWK, "dpop_key") included: it is the storage encoding, meant for
+// stores, not for logs.
 func (s Session) MarshalJSON() ([]byte, error) {
 	return json.Marshal(sessionJSON(s))
 }

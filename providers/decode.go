@@ -90,8 +90,13 @@ func (p *Provider) sessionFrom(r *client.TokenRequest, raw map[string]any) (*cli
 	}
 	tt, _ := raw[f.TokenType].(string)
 	tt = client.NormalizeTokenType(tt)
-	if tt != "Bearer" {
-		return nil, bad("unsupported token_type " + strconv.Quote(tt) + ": only bearer tokens are supported") // clipped after scrubbing, by the client
+	switch {
+	case tt == "Bearer":
+	case tt == client.TokenTypeDPoP && r.DPoPKey != nil:
+	case tt == client.TokenTypeDPoP:
+		return nil, bad("token_type DPoP answered to a request without a DPoP proof (see providers.WithDPoP)")
+	default:
+		return nil, bad("unsupported token_type " + strconv.Quote(tt) + ": only Bearer and DPoP tokens are supported") // clipped after scrubbing, by the client
 	}
 	s := &client.Session{
 		Provider:    p.spec.Name,

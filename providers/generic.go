@@ -22,6 +22,17 @@ func WithJSONBody() GenericOption { return func(s *Spec) { s.Encoding = JSON } }
 // instead of in the body.
 func WithBasicAuth() GenericOption { return func(s *Spec) { s.ClientAuth = AuthBasic } }
 
+// WithDPoP makes the provider use DPoP (RFC 9449): client.Client binds
+// every grant (code exchange, client credentials, device authorization) to
+// a new ES256 key kept in the Session (client.WithDPoPKey gives another),
+// sends a fresh proof with every token request (the refreshed session's
+// key for a refresh), answers a use_dpop_nonce challenge once with the
+// server's nonce, and accepts token_type DPoP. An answer with token_type
+// Bearer is kept as a Bearer session (RFC 9449 §5 lets the server decide;
+// its refresh token may still be bound to the key, which the session
+// keeps). Use client.DPoPTransport to call resource servers with it.
+func WithDPoP() GenericOption { return func(s *Spec) { s.DPoP = true } }
+
 // WithName sets the provider name (default "generic").
 func WithName(name string) GenericOption { return func(s *Spec) { s.Name = name } }
 

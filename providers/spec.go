@@ -119,6 +119,11 @@ type Spec struct {
 	// (required with it). Their audience is the token endpoint's URL, for
 	// the other endpoints' requests too.
 	AssertionSigner *client.AssertionSigner
+	// DPoP makes the provider use DPoP (RFC 9449; see WithDPoP and
+	// client.DPoPProvider): every grant is bound to a per-session key,
+	// every token request carries a proof, and token_type DPoP answers
+	// are accepted.
+	DPoP bool
 	// Header is added to every token request (e.g. an API version).
 	Header http.Header
 	// OmitGrantType lists grants sent without a grant_type parameter
@@ -258,6 +263,9 @@ func (p *Provider) Name() string { return p.spec.Name }
 func (p *Provider) ReplaySafe(r *client.TokenRequest) bool {
 	return p.spec.ReplaySafe != nil && p.spec.ReplaySafe(r)
 }
+
+// UsesDPoP implements client.DPoPProvider with Spec.DPoP.
+func (p *Provider) UsesDPoP() bool { return p.spec.DPoP }
 
 // AuthURL implements client.AuthURLProvider.
 func (p *Provider) AuthURL() string { return p.spec.AuthURL }

@@ -38,20 +38,9 @@ type assertionRule struct {
 // nbf, when present, not in the future; a jti. The caller checks that the
 // jti is new (jtiLog).
 func verifyAssertion(tok string, rule assertionRule) (jwt.Claims, string) {
-	jws, err := jwt.ParseSigned(tok, rule.algs)
-	if err != nil || len(jws.Headers) != 1 {
-		names := make([]string, len(rule.algs))
-		for i, a := range rule.algs {
-			names[i] = string(a)
-		}
-		return jwt.Claims{}, "not a compact JWS signed with " + strings.Join(names, ", ")
-	}
-	h := jws.Headers[0]
-	if typ, ok := h.ExtraHeaders["typ"]; ok && typ != "JWT" {
-		return jwt.Claims{}, "bad typ"
-	}
-	if _, ok := h.ExtraHeaders["crit"]; ok {
-		return jwt.Claims{}, "crit is not accepted"
+	jws, h, reason := parseSignedJWT(tok, rule.algs, "JWT", true)
+	if reason != "" {
+		return jwt.Claims{}, reason
 	}
 	key := rule.key(h)
 	if key == nil {
@@ -86,8 +75,32 @@ func verifyAssertion(tok string, rule assertionRule) (jwt.Claims, string) {
 	return c, ""
 }
 
-// jtiLog remembers the ids of accepted client assertions until they
-// expire, so that a replay is refused. The fake's lock guards it.
+// parseSignedJWT parses a compact JWS with one signature by one of algs
+// and no crit header, whose typ is typ (or absent, when typOptional): a
+// client assertion or a DPoP proof. It returns the token and its header,
+// or why it is refused; the caller verifies the signature with the key it
+// trusts for that header.
+func parseSignedJWT(tok string, algs []jose.SignatureAlgorithm, typ string, typOptional bool) (*jwt.JSONWebToken, jose.Header, string) {
+	jws, err := jwt.ParseSigned(tok, algs)
+	if err != nil || len(jws.Headers) != 1 {
+		names := make([]string, len(algs))
+		for i, a := range algs {
+			names[i] = string(a)
+		}
+		return nil, jose.Header{}, "not a compact JWS signed with " + strings.Join(names, ", ")
+	}
+	h := jws.Headers[0]
+	if got, ok := h.ExtraHeaders[jose.HeaderType]; (ok || !typOptional) && got != typ {
+		return nil, jose.Header{}, "typ must be " + typ
+	}
+	if _, ok := h.ExtraHeaders["crit"]; ok {
+		return nil, jose.Header{}, "crit is not accepted"
+	}
+	return jws, h, ""
+}
+
+// jtiLog remembers the ids of accepted client assertions and DPoP proofs
+// until they expire, so that a replay is refused. The fake's lock guards it.
 type jtiLog map[string]time.Time
 
 // first records c's jti and reports whether it was new, forgetting the

@@ -68,6 +68,10 @@ type GenericStats struct {
 	ConsentPages         int // consent pages served (WithConsentPage)
 	Consented            int // consent pages answered Allow
 	Denied               int // consent pages answered Deny
+	DPoPProofs           int // DPoP proofs that verified (token endpoint and /userinfo)
+	DPoPProofsRefused    int // requests answered invalid_dpop_proof: bad or replayed proofs, or another key than the token's
+	DPoPReplayedProofs   int // DPoP proofs whose jti was seen before (refused)
+	DPoPNonceChallenges  int // proofs answered use_dpop_nonce (no nonce, or a stale one)
 }
 
 type codeGrant struct {
@@ -141,6 +145,9 @@ func NewGeneric(opts ...GenericOption) *Generic {
 	mux.HandleFunc("POST /oauth2/consent", g.consent)
 	mux.HandleFunc("/userinfo", g.userinfo)
 	g.ext.init()
+	if cfg.ext.dpop.nonce {
+		g.ext.nonce = randomToken("nonce_")
+	}
 	g.routes(mux)
 	g.URL = g.start(cfg.common, mux)
 	return g
@@ -206,19 +213,23 @@ func (g *Generic) token(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, http.StatusBadRequest, "invalid_request", "parameter "+strconv.Quote(k)+" repeated")
 		return
 	}
+	jkt, ok := g.tokenProof(w, r) // generic_dpop.go; before anything is acted on
+	if !ok {
+		return
+	}
 	if !g.authenticate(r, params) {
 		g.fail(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
 	switch grant {
 	case "authorization_code":
-		g.exchangeCode(w, params)
+		g.exchangeCode(w, params, jkt)
 	case "client_credentials":
-		g.clientCredentials(w, params)
+		g.clientCredentials(w, params, jkt)
 	case deviceGrant:
-		g.pollDevice(w, params)
+		g.pollDevice(w, params, jkt)
 	default:
-		g.refreshToken(w, params)
+		g.refreshToken(w, params, jkt)
 	}
 }
 
@@ -275,7 +286,7 @@ func (g *Generic) authenticate(r *http.Request, p url.Values) bool {
 	return sameCredentials(id, secret, g.cfg.clientID, g.cfg.clientSecret)
 }
 
-func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
+func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values, jkt string) {
 	code := p.Get("code")
 	// spent even if the checks below fail, as real servers do
 	grant, ok, _ := spend(&g.fake, g.codes, g.spent, code, func(s *GenericStats) { s.ReusedCodes++ })
@@ -294,10 +305,10 @@ func (g *Generic) exchangeCode(w http.ResponseWriter, p url.Values) {
 	g.mu.Lock()
 	g.stats.CodeExchanges++
 	g.mu.Unlock()
-	g.issueTokens(w, "authorization_code", "user-1", grant.scopes, true)
+	g.issueTokens(w, "authorization_code", "user-1", grant.scopes, true, jkt)
 }
 
-func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
+func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values, jkt string) {
 	rt := p.Get("refresh_token")
 	g.mu.Lock()
 	scopes, ok := g.refresh[rt]
@@ -307,6 +318,13 @@ func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
 		}
 		g.mu.Unlock()
 		g.fail(w, http.StatusBadRequest, "invalid_token", "refresh token is invalid or was already used")
+		return
+	}
+	if info := g.ext.tokens[rt]; info != nil && info.jkt != "" && info.jkt != jkt {
+		// Bound to a key (RFC 9449 §5): refused, and not spent.
+		g.stats.DPoPProofsRefused++
+		g.mu.Unlock()
+		g.fail(w, http.StatusBadRequest, "invalid_dpop_proof", "the refresh token is bound to another DPoP key")
 		return
 	}
 	if p.Has("scope") {
@@ -328,12 +346,13 @@ func (g *Generic) refreshToken(w http.ResponseWriter, p url.Values) {
 		subject, grant = info.subject, info.grant
 	}
 	g.mu.Unlock()
-	g.issueTokens(w, grant, subject, scopes, true)
+	g.issueTokens(w, grant, subject, scopes, true, jkt)
 }
 
 // issueTokens answers a grant with a new access token and, when
-// withRefresh, a new single-use refresh token, for subject.
-func (g *Generic) issueTokens(w http.ResponseWriter, grant, subject string, scopes []string, withRefresh bool) {
+// withRefresh, a new single-use refresh token, for subject; bound to the
+// DPoP key jkt (token_type DPoP) when it is not empty.
+func (g *Generic) issueTokens(w http.ResponseWriter, grant, subject string, scopes []string, withRefresh bool, jkt string) {
 	at, rt := randomToken("at_"), ""
 	lifetime := g.cfg.lifetime
 	if lifetime == 0 {
@@ -343,12 +362,15 @@ func (g *Generic) issueTokens(w http.ResponseWriter, grant, subject string, scop
 	expiry := g.cfg.now().Add(lifetime)
 	g.access[at] = expiry
 	resp := map[string]any{"access_token": at, "token_type": "bearer"}
+	if jkt != "" {
+		resp["token_type"] = "DPoP"
+	}
 	if withRefresh {
 		rt = randomToken("rt_")
 		g.refresh[rt] = scopes
 		resp["refresh_token"] = rt
 	}
-	g.remember(at, rt, grant, subject, scopes, expiry)
+	g.remember(at, rt, grant, subject, scopes, expiry, jkt)
 	g.mu.Unlock()
 	if g.cfg.lifetime > 0 {
 		resp["expires_in"] = int(g.cfg.lifetime / time.Second)
@@ -399,12 +421,10 @@ func (g *Generic) authorize(w http.ResponseWriter, r *http.Request) {
 	redirectWithCode(w, r, target, g.issueCode(grant), q.Get("state"))
 }
 
-// userinfo answers a GET with a valid bearer access token.
+// userinfo answers a call with a valid access token: a bearer one as
+// "Bearer", a DPoP-bound one as "DPoP" with a proof (resourceAuth).
 func (g *Generic) userinfo(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !g.AccessTokenValid(tok) {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+	if !g.resourceAuth(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"sub": "user-1"})

@@ -147,7 +147,7 @@ func seconds(d time.Duration) any {
 }
 
 // pollDevice answers a device_code token request (RFC 8628 §3.4–3.5).
-func (g *Generic) pollDevice(w http.ResponseWriter, p url.Values) {
+func (g *Generic) pollDevice(w http.ResponseWriter, p url.Values, jkt string) {
 	code := p.Get("device_code")
 	now := g.cfg.now()
 	g.mu.Lock()
@@ -183,7 +183,7 @@ func (g *Generic) pollDevice(w http.ResponseWriter, p url.Values) {
 	d.state = deviceEnded
 	scopes := d.scopes
 	g.mu.Unlock()
-	g.issueTokens(w, deviceGrant, "user-1", scopes, true)
+	g.issueTokens(w, deviceGrant, "user-1", scopes, true, jkt)
 }
 
 // verify is the user's page: ?user_code=CODE consents (&deny=1 refuses).

@@ -19,6 +19,7 @@ type extConfig struct {
 	discovery    discoveryConfig
 	device       deviceConfig
 	clientAuth   clientAuthConfig
+	dpop         dpopConfig
 }
 
 // WithClientScopes limits the scopes a client credentials grant may ask
@@ -33,7 +34,8 @@ type genericExt struct {
 	tokens  map[string]*tokenInfo // every token issued, live or not
 	revoked map[string]bool       // revoked access and refresh tokens
 	devices map[string]*deviceGrantState
-	jtis    jtiLog // client assertion ids seen
+	jtis    jtiLog // client assertion and DPoP proof ids seen, until they expire
+	nonce   string // the DPoP nonce proofs must carry (WithDPoPNonce)
 }
 
 // tokenInfo is what the fake knows about one issued token.
@@ -45,6 +47,7 @@ type tokenInfo struct {
 	subject string // "user-1" for user grants, the client id for client credentials
 	grant   string
 	pair    string // the other token issued in the same answer
+	jkt     string // the DPoP key thumbprint the token is bound to ("" unbound)
 }
 
 func (e *genericExt) init() {
@@ -90,18 +93,19 @@ func (g *Generic) Revoked(tok string) bool {
 	return g.ext.revoked[tok]
 }
 
-// remember records the tokens of one answer. Called with g.mu held.
-func (g *Generic) remember(at, rt, grant, subject string, scopes []string, expiry time.Time) {
+// remember records the tokens of one answer, bound to the DPoP key jkt
+// when not empty. Called with g.mu held.
+func (g *Generic) remember(at, rt, grant, subject string, scopes []string, expiry time.Time, jkt string) {
 	now := g.cfg.now()
-	g.ext.tokens[at] = &tokenInfo{scopes: scopes, expiry: expiry, issued: now, subject: subject, grant: grant, pair: rt}
+	g.ext.tokens[at] = &tokenInfo{scopes: scopes, expiry: expiry, issued: now, subject: subject, grant: grant, pair: rt, jkt: jkt}
 	if rt != "" {
-		g.ext.tokens[rt] = &tokenInfo{refresh: true, scopes: scopes, issued: now, subject: subject, grant: grant, pair: at}
+		g.ext.tokens[rt] = &tokenInfo{refresh: true, scopes: scopes, issued: now, subject: subject, grant: grant, pair: at, jkt: jkt}
 	}
 }
 
 // clientCredentials is RFC 6749 §4.4: a token for the client itself, with
 // no refresh token (§4.4.3).
-func (g *Generic) clientCredentials(w http.ResponseWriter, p url.Values) {
+func (g *Generic) clientCredentials(w http.ResponseWriter, p url.Values, jkt string) {
 	scopes := strings.Fields(p.Get("scope"))
 	if allowed := g.cfg.ext.clientScopes; allowed != nil {
 		for _, s := range scopes {
@@ -112,7 +116,7 @@ func (g *Generic) clientCredentials(w http.ResponseWriter, p url.Values) {
 		}
 	}
 	g.count(func(s *GenericStats) { s.ClientCredentials++ })
-	g.issueTokens(w, "client_credentials", g.cfg.clientID, scopes, false)
+	g.issueTokens(w, "client_credentials", g.cfg.clientID, scopes, false, jkt)
 }
 
 // endpointParams reads a form POST to the revocation or introspection
@@ -192,9 +196,15 @@ func (g *Generic) introspect(w http.ResponseWriter, r *http.Request) {
 		}
 		if !info.refresh {
 			ans["token_type"] = "Bearer"
+			if info.jkt != "" {
+				ans["token_type"] = "DPoP"
+			}
 			if !info.expiry.IsZero() {
 				ans["exp"] = info.expiry.Unix()
 			}
+		}
+		if info.jkt != "" {
+			ans["cnf"] = map[string]string{"jkt": info.jkt} // RFC 9449 §6.2
 		}
 	}
 	g.mu.Unlock()

@@ -6,6 +6,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -22,9 +24,16 @@ import (
 )
 
 // Sample returns a session with every field set, for round-trip tests.
-// Its tokens are unique to id.
+// Its tokens are unique to id, and so is its DPoP key (an Ed25519 key
+// derived from id: two calls give equal sessions).
 func Sample(id string) *client.Session {
+	seed := sha256.Sum256([]byte("storetest dpop key " + id))
+	key, err := client.NewDPoPKey(ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		panic("storetest: " + err.Error()) // an Ed25519 key is always accepted
+	}
 	return &client.Session{
+		DPoPKey:       key,
 		ID:            id,
 		Provider:      "generic",
 		Subject:       "subject-of-" + id,
@@ -62,6 +71,10 @@ func Equal(t testing.TB, want, got *client.Session) {
 	require.NoError(t, err)
 	require.JSONEq(t, string(wj), string(gj))
 	require.Equal(t, w.Extra, g.Extra)
+	if want.DPoPKey != nil {
+		require.NotNil(t, got.DPoPKey, "the DPoP key is stored with the session")
+		require.Equal(t, want.DPoPKey.Thumbprint(), got.DPoPKey.Thumbprint())
+	}
 }
 
 // Run runs the conformance suite, the refresh-protocol suite
