@@ -42,9 +42,9 @@ if command -v apt-get >/dev/null; then
   need_pkgs dbus dbus-x11 gnome-keyring || log "could not install gnome-keyring/dbus"
 fi
 
-# --- Headless Chromium (e2e's real-browser login test) and wrk (bench.sh) -------
+# --- Headless Chromium (e2e's real-browser login test), wrk (bench.sh), curl (the README's oauthx fake block) ---
 if command -v apt-get >/dev/null; then
-  need_pkgs chromium wrk || log "could not install chromium/wrk"
+  need_pkgs chromium wrk curl || log "could not install chromium/wrk/curl"
 fi
 
 # --- Redis --------------------------------------------------------------------
