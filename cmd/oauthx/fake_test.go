@@ -197,7 +197,12 @@ func TestFakeProcess(t *testing.T) {
 // the credentials; SIGTERM prints a note and exits 0.
 func TestFakeProcessText(t *testing.T) {
 	t.Parallel()
-	const addr = "127.0.0.1:23417" // in this worktree's port range
+	// A port free a moment ago: a fixed one would collide when two runs
+	// of this test share a machine.
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := free.Addr().String()
+	require.NoError(t, free.Close())
 	e := newEnv(t)
 	fp, first := startFake(t, e, "generic", "--addr", addr, "--auto-approve")
 	assert.Contains(t, first, "serving http://"+addr)
