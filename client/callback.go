@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Errors the callback handler reports (wrapped in a *CallbackError, so
@@ -240,13 +242,13 @@ type CallbackError struct {
 	Err error
 }
 
-// Error returns the reason and the cause.
+// Error returns the reason and the cause, saying "oauthx: " once.
 func (e *CallbackError) Error() string {
 	msg := "oauthx: callback: " + e.Reason
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	return msg
+	return errtext.Once(msg)
 }
 
 // Unwrap returns the cause.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Config is what a Client needs to talk to one provider as one OAuth client.
@@ -50,7 +52,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	if v, ok := cfg.Provider.(Validator); ok {
 		if err := v.Validate(); err != nil {
-			return nil, fmt.Errorf("oauthx: provider %q: %w", cfg.Provider.Name(), err)
+			return nil, errtext.Errorf("oauthx: provider %q: %w", cfg.Provider.Name(), err)
 		}
 	}
 	o := defaultOptions()

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Sentinel errors. Every error a token call returns is an *Error that
@@ -73,7 +75,8 @@ type Error struct {
 	Err error
 }
 
-// Error returns a one-line message: provider, status, code and description.
+// Error returns a one-line message: provider, status, code and description,
+// then the cause, saying "oauthx: " once.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Kind != nil {
@@ -117,7 +120,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return errtext.Once(b.String())
 }
 
 // Is reports whether target is the sentinel e matches.

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // ErrLoginTimeout means a loopback login saw no usable redirect from the
@@ -97,7 +99,7 @@ func LoopbackLogin(ctx context.Context, cfg LoopbackConfig) (*Session, error) {
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port))); err != nil {
-			return nil, fmt.Errorf("oauthx: loopback login: %w", err)
+			return nil, errtext.Errorf("oauthx: loopback login: %w", err)
 		}
 	}
 	defer ln.Close()

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Option configures a Client. A nil Option is skipped; an option given an
@@ -23,8 +25,8 @@ type OptionError struct {
 	Reason string
 }
 
-// Error returns "oauthx: Option: Reason".
-func (e *OptionError) Error() string { return "oauthx: " + e.Option + ": " + e.Reason }
+// Error returns "oauthx: Option: Reason", saying "oauthx: " once.
+func (e *OptionError) Error() string { return errtext.Once("oauthx: " + e.Option + ": " + e.Reason) }
 
 // Is matches ErrInvalidRequest.
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidRequest }

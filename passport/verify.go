@@ -12,6 +12,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // ErrInvalidIDToken is matched (errors.Is) by every id_token verification
@@ -122,8 +123,8 @@ type VerifyError struct {
 	Err error
 }
 
-// Error returns the reason.
-func (e *VerifyError) Error() string { return "passport: invalid id_token: " + e.Reason }
+// Error returns the reason, saying "passport: " once.
+func (e *VerifyError) Error() string { return errtext.Once("passport: invalid id_token: " + e.Reason) }
 
 // Is matches ErrInvalidIDToken.
 func (e *VerifyError) Is(target error) bool { return target == ErrInvalidIDToken }

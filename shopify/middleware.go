@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Storage is where the middleware keeps sessions, by Session.ID. Every
@@ -317,7 +318,9 @@ func (m *middleware) drop(ctx context.Context, s *client.Session) {
 type storageError struct{ err error }
 
 // Error names the storage failure.
-func (e *storageError) Error() string { return "shopify: session storage: " + e.err.Error() }
+func (e *storageError) Error() string {
+	return errtext.Once("shopify: session storage: " + e.err.Error())
+}
 
 // Unwrap returns the storage's error.
 func (e *storageError) Unwrap() error { return e.err }

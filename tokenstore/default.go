@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // DefaultProbeTimeout is how long OpenDefault waits for the OS keyring to
@@ -70,11 +72,11 @@ func openDefault(ctx context.Context, service, configDir string, notice io.Write
 		perr = err
 	}
 	if configDir == "" {
-		return nil, fmt.Errorf("tokenstore: no OS keyring (%v) and no user config directory for a file store", perr)
+		return nil, errtext.Errorf("tokenstore: no OS keyring (%v) and no user config directory for a file store", perr)
 	}
 	f, err := NewFile(dir)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("tokenstore: no OS keyring: %w", perr), err)
+		return nil, errors.Join(errtext.Errorf("tokenstore: no OS keyring: %w", perr), err)
 	}
 	remembered := ""
 	if remember(perr) && writeChoice(choice, dir, perr) == nil {

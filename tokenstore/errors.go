@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 func invalidf(format string, args ...any) error {
@@ -41,7 +42,7 @@ type SaveError struct {
 
 // Error names the session and the store's error, never a token.
 func (e *SaveError) Error() string {
-	return "tokenstore: session " + strconv.Quote(e.ID) + " was refreshed but could not be saved (the new refresh token is only in SaveError.Session): " + e.Err.Error()
+	return errtext.Once("tokenstore: session " + strconv.Quote(e.ID) + " was refreshed but could not be saved (the new refresh token is only in SaveError.Session): " + e.Err.Error())
 }
 
 // Unwrap returns the store's error.

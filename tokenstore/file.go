@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // File is a Store keeping one file per session in a directory: the
@@ -64,14 +65,14 @@ func NewFile(dir string) (*File, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+		return nil, errtext.Errorf("tokenstore: NewFile: %w", err)
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+		return nil, errtext.Errorf("tokenstore: NewFile: %w", err)
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: NewFile: %w", err)
+		return nil, errtext.Errorf("tokenstore: NewFile: %w", err)
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("tokenstore: NewFile: %s is not a directory", abs)
@@ -176,12 +177,12 @@ func (f *File) read(id, path string) (*client.Session, error) {
 		return nil, NotFound(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
+		return nil, errtext.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	defer fh.Close()
 	fi, err := fh.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
+		return nil, errtext.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	if err := checkPerm(path, fi.Mode()); err != nil {
 		return nil, err
@@ -192,7 +193,7 @@ func (f *File) read(id, path string) (*client.Session, error) {
 	}
 	data := make([]byte, fi.Size())
 	if _, err := fh.ReadAt(data, 0); err != nil && fi.Size() > 0 {
-		return nil, fmt.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
+		return nil, errtext.Errorf("tokenstore: load %s: %w", strconv.Quote(id), err)
 	}
 	return Decode(id, data)
 }
@@ -231,7 +232,7 @@ func (f *File) write(ctx context.Context, old, s *client.Session, cmp bool) erro
 		}
 	}
 	if err := writeFileAtomic(f.path(s.ID), data); err != nil {
-		return fmt.Errorf("tokenstore: save %s: %w", strconv.Quote(s.ID), err)
+		return errtext.Errorf("tokenstore: save %s: %w", strconv.Quote(s.ID), err)
 	}
 	// Renamed: the legacy file, if any, is superseded.
 	return f.removeLegacy(s.ID, "save")
@@ -244,7 +245,7 @@ func (f *File) removeLegacy(id, op string) error {
 		return nil
 	}
 	if err := os.Remove(legacy); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tokenstore: %s %s: remove the file under its old name: %w", op, strconv.Quote(id), err)
+		return errtext.Errorf("tokenstore: %s %s: remove the file under its old name: %w", op, strconv.Quote(id), err)
 	}
 	return nil
 }
@@ -326,7 +327,7 @@ func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp b
 		}
 	}
 	if err := os.Remove(f.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tokenstore: delete %s: %w", strconv.Quote(id), err)
+		return errtext.Errorf("tokenstore: delete %s: %w", strconv.Quote(id), err)
 	}
 	if err := f.removeLegacy(id, "delete"); err != nil {
 		return err
@@ -343,7 +344,7 @@ func (f *File) remove(ctx context.Context, id string, old *client.Session, cmp b
 func (f *File) List(_ context.Context, flt Filter) ([]*client.Session, error) {
 	entries, err := os.ReadDir(f.dir)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: list: %w", err)
+		return nil, errtext.Errorf("tokenstore: list: %w", err)
 	}
 	byID := map[string]*client.Session{}
 	current := map[string]bool{} // read from its current file name
@@ -415,7 +416,7 @@ func (f *File) readHashed(path string) (*client.Session, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: list: %w", err)
+		return nil, errtext.Errorf("tokenstore: list: %w", err)
 	}
 	var env struct {
 		Session struct {

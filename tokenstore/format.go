@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // FormatVersion is the version of the stored value format this package
@@ -51,7 +52,7 @@ func (e *FormatError) Error() string {
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	return msg
+	return errtext.Once(msg)
 }
 
 // Is matches the error's Kind.
@@ -69,7 +70,7 @@ func Encode(s *client.Session) ([]byte, error) {
 	}
 	body, err := json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: encode session %s: %w", strconv.Quote(s.ID), err)
+		return nil, errtext.Errorf("tokenstore: encode session %s: %w", strconv.Quote(s.ID), err)
 	}
 	return json.Marshal(envelope{V: FormatVersion, Session: body})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // DefaultKeyringTimeout bounds every call to the OS keyring unless
@@ -134,7 +135,7 @@ func NewKeyring(service string, opts ...KeyringOption) (*Keyring, error) {
 		k.lockDir = dir
 	}
 	if err := os.MkdirAll(k.lockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("tokenstore: keyring lock directory: %w", err)
+		return nil, errtext.Errorf("tokenstore: keyring lock directory: %w", err)
 	}
 	return k, nil
 }
@@ -145,7 +146,7 @@ func defaultLockDir() (string, error) {
 	}
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("tokenstore: no directory for keyring locks (set WithLockDir): %w", err)
+		return "", errtext.Errorf("tokenstore: no directory for keyring locks (set WithLockDir): %w", err)
 	}
 	return filepath.Join(d, "oauthx", "locks"), nil
 }
@@ -237,7 +238,7 @@ func (k *Keyring) wrap(op, id string, err error) error {
 	if errors.As(err, &fe) {
 		return err
 	}
-	return fmt.Errorf("tokenstore: keyring %s %s: %w", op, strconv.Quote(id), err)
+	return errtext.Errorf("tokenstore: keyring %s %s: %w", op, strconv.Quote(id), err)
 }
 
 // Save implements Store.
@@ -351,7 +352,7 @@ func (k *Keyring) List(ctx context.Context, f Filter) ([]*client.Session, error)
 	defer func() { _ = unlock() }()
 	idx, err := k.readIndex(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: keyring list: %w", err)
+		return nil, errtext.Errorf("tokenstore: keyring list: %w", err)
 	}
 	var out []*client.Session
 	var lerr ListError
@@ -397,7 +398,7 @@ func (k *Keyring) Clear(ctx context.Context) error {
 	defer func() { _ = unlock() }()
 	err = k.call(ctx, func() error { return k.kr.DeleteAll(k.service) })
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		return fmt.Errorf("tokenstore: keyring clear: %w", err)
+		return errtext.Errorf("tokenstore: keyring clear: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package tokenstore
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // lockFile takes an exclusive flock(2) (LockFileEx on Windows) on path,
@@ -25,7 +25,7 @@ func lockFile(ctx context.Context, path string) (Unlock, error) {
 // one.
 func lockFileMode(ctx context.Context, path string, shared bool) (Unlock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("tokenstore: lock directory: %w", err)
+		return nil, errtext.Errorf("tokenstore: lock directory: %w", err)
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	delay := time.Millisecond
@@ -36,7 +36,7 @@ func lockFileMode(ctx context.Context, path string, shared bool) (Unlock, error)
 		}
 		ok, err := try()
 		if err != nil {
-			return nil, fmt.Errorf("tokenstore: lock %s: %w", path, err)
+			return nil, errtext.Errorf("tokenstore: lock %s: %w", path, err)
 		}
 		if ok {
 			var once sync.Once

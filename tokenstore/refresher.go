@@ -3,13 +3,13 @@ package tokenstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 )
 
 // Refresher keeps the sessions of one Store fresh with one Renewal,
@@ -246,7 +246,7 @@ func (r *Refresher) lead(ctx context.Context, id string) (*client.Session, error
 		// Adopted a session someone else stored that is not fresh either:
 		// start over.
 	}
-	return nil, fmt.Errorf("tokenstore: renew session %s: %d rounds, each replaced meanwhile: %w", strconv.Quote(id), maxRounds, ErrStillStale)
+	return nil, errtext.Errorf("tokenstore: renew session %s: %d rounds, each replaced meanwhile: %w", strconv.Quote(id), maxRounds, ErrStillStale)
 }
 
 // round is one pass of the protocol. It returns the session to hand out
@@ -322,10 +322,10 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 	}
 	state, rec, err := beginSend(ctx, lease, base)
 	if err != nil {
-		return nil, false, fmt.Errorf("tokenstore: session %s: the lock was lost before the renewal was sent, nothing sent: %w", strconv.Quote(id), err)
+		return nil, false, errtext.Errorf("tokenstore: session %s: the lock was lost before the renewal was sent, nothing sent: %w", strconv.Quote(id), err)
 	}
 	if state == SendSpent {
-		return nil, false, fmt.Errorf("tokenstore: renew session %s: nothing sent, its refresh token was already refused once: %w", strconv.Quote(id), ErrRenewalInDoubt)
+		return nil, false, errtext.Errorf("tokenstore: renew session %s: nothing sent, its refresh token was already refused once: %w", strconv.Quote(id), ErrRenewalInDoubt)
 	}
 	ns, err := r.send(ctx, from)
 	if errors.Is(err, client.ErrReauthorize) && state == SendUnfinished && SameSession(base, from) {
@@ -333,17 +333,17 @@ func (r *Refresher) locked(ctx context.Context, id string, lease Lease, view ses
 		// saved: the refusal may only mean it was used. Keep the session.
 		if merr := rec.MarkSpent(ctx, base); merr != nil {
 			return nil, false, errors.Join(
-				fmt.Errorf("tokenstore: renew session %s (refused after an unfinished renewal; kept): %w", strconv.Quote(id), ErrRenewalInDoubt),
-				fmt.Errorf("tokenstore: could not record the refusal: %w", merr))
+				errtext.Errorf("tokenstore: renew session %s (refused after an unfinished renewal; kept): %w", strconv.Quote(id), ErrRenewalInDoubt),
+				errtext.Errorf("tokenstore: could not record the refusal: %w", merr))
 		}
-		return nil, false, fmt.Errorf("tokenstore: renew session %s (refused after an unfinished renewal by a holder that lost its lock; kept): %w", strconv.Quote(id), ErrRenewalInDoubt)
+		return nil, false, errtext.Errorf("tokenstore: renew session %s (refused after an unfinished renewal by a holder that lost its lock; kept): %w", strconv.Quote(id), ErrRenewalInDoubt)
 	}
 	if errors.Is(err, client.ErrReauthorize) {
 		s, err := r.dead(ctx, id, view, base, err)
 		return s, false, err
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), err)
+		return nil, false, errtext.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), err)
 	}
 	ns.ID = id
 	return r.save(ctx, id, view, base, ns)
@@ -371,7 +371,7 @@ func (r *Refresher) send(ctx context.Context, from *client.Session) (*client.Ses
 		ns, err = r.renew(ctx, from.Clone())
 	}
 	if err == nil && ns == nil {
-		err = fmt.Errorf("tokenstore: renewal returned no session: %w", client.ErrBadResponse)
+		err = errtext.Errorf("tokenstore: renewal returned no session: %w", client.ErrBadResponse)
 	}
 	return ns, err
 }
@@ -402,7 +402,7 @@ func (r *Refresher) save(ctx context.Context, id string, view sessionView, base,
 func (r *Refresher) dead(ctx context.Context, id string, view sessionView, base *client.Session, cause error) (*client.Session, error) {
 	r.setPending(id, nil)
 	if base == nil {
-		return nil, fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause)
+		return nil, errtext.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause)
 	}
 	err := view.CompareAndDelete(ctx, base)
 	if _, tx := view.(txView); tx && err != nil && !errors.Is(err, ErrConflict) {
@@ -410,21 +410,21 @@ func (r *Refresher) dead(ctx context.Context, id string, view sessionView, base 
 	}
 	switch {
 	case err == nil:
-		return nil, fmt.Errorf("tokenstore: renew session %s (session deleted, authorize again): %w", strconv.Quote(id), cause)
+		return nil, errtext.Errorf("tokenstore: renew session %s (session deleted, authorize again): %w", strconv.Quote(id), cause)
 	case errors.Is(err, ErrConflict):
 		cur, lerr := r.store.Load(ctx, id)
 		if lerr == nil && r.fresh(cur) {
 			return cur, nil
 		}
-		err := fmt.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", strconv.Quote(id), cause)
+		err := errtext.Errorf("tokenstore: renew session %s (replaced meanwhile; try again): %w", strconv.Quote(id), cause)
 		if lerr != nil {
-			return nil, errors.Join(err, fmt.Errorf("tokenstore: could not re-read the session that replaced it: %w", lerr))
+			return nil, errors.Join(err, errtext.Errorf("tokenstore: could not re-read the session that replaced it: %w", lerr))
 		}
 		return nil, err
 	}
 	return nil, errors.Join(
-		fmt.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause),
-		fmt.Errorf("tokenstore: could not delete the dead session: %w", err))
+		errtext.Errorf("tokenstore: renew session %s: %w", strconv.Quote(id), cause),
+		errtext.Errorf("tokenstore: could not delete the dead session: %w", err))
 }
 
 func (r *Refresher) setPending(id string, p *unsaved) {
@@ -470,7 +470,7 @@ func (r *Refresher) acquireOrWait(ctx context.Context, id string) (Lease, *clien
 				if ctx.Err() != nil {
 					return nil, nil, ctx.Err()
 				}
-				return nil, nil, fmt.Errorf("tokenstore: lock session %s: %w", strconv.Quote(id), res.err)
+				return nil, nil, errtext.Errorf("tokenstore: lock session %s: %w", strconv.Quote(id), res.err)
 			}
 			return &cancelLease{Lease: res.l, cancel: cancel}, nil, nil
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
@@ -362,7 +363,7 @@ func (c *cli) openStore() (tokenstore.Store, func(), error) {
 // report prints err on stderr, as text or JSON.
 func (c *cli) report(err error) {
 	code := exitCode(err)
-	msg := err.Error()
+	msg := errtext.Once(err.Error())
 	hint := ""
 	switch code {
 	case exitReauth:
@@ -374,7 +375,7 @@ func (c *cli) report(err error) {
 		_ = json.NewEncoder(c.stderr).Encode(map[string]any{"error": msg, "exit_code": code, "kind": exitName(code), "hint": hint})
 		return
 	}
-	fmt.Fprintf(c.stderr, "oauthx: %s\n", msg)
+	fmt.Fprintln(c.stderr, errtext.Prefix("oauthx", msg))
 	if hint != "" {
 		fmt.Fprintf(c.stderr, "oauthx: %s\n", hint)
 	}

@@ -37,7 +37,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	mrand "math/rand/v2"
 	"slices"
 	"strings"
@@ -47,6 +46,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
@@ -199,7 +199,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	}
 	ids, err := s.rdb.HKeys(ctx, s.oldMetaKey()).Result()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: migrate: %w", err)
+		return 0, errtext.Errorf("redisstore: migrate: %w", err)
 	}
 	n := 0
 	for _, id := range ids {
@@ -208,7 +208,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		}
 		moved, err := migrateScript.Run(ctx, s.rdb, s.sessionKeys(id), id).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return n, fmt.Errorf("redisstore: migrate %q: %w", id, err)
+			return n, errtext.Errorf("redisstore: migrate %q: %w", id, err)
 		}
 		if moved != nil {
 			n++
@@ -238,7 +238,7 @@ func (s *Store) Load(ctx context.Context, id string) (*client.Session, error) {
 		return nil, tokenstore.NotFound(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: load %q: %w", id, err)
+		return nil, errtext.Errorf("redisstore: load %q: %w", id, err)
 	}
 	return tokenstore.Decode(id, v)
 }
@@ -266,7 +266,7 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("redisstore: save %q: %w", sess.ID, err)
+		return errtext.Errorf("redisstore: save %q: %w", sess.ID, err)
 	}
 	return nil
 }
@@ -346,7 +346,7 @@ func (s *Store) cas(ctx context.Context, op, id string, old *client.Session, val
 	}
 	n, err := casScript.Run(ctx, s.rdb, s.sessionKeys(id), id, expect, at, rt, value, m, tokenstore.FormatVersion).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: %s %q: %w", op, id, err)
+		return errtext.Errorf("redisstore: %s %q: %w", op, id, err)
 	}
 	if n == 0 {
 		return &tokenstore.ConflictError{ID: id}
@@ -369,7 +369,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("redisstore: delete %q: %w", id, err)
+		return errtext.Errorf("redisstore: delete %q: %w", id, err)
 	}
 	return nil
 }
@@ -382,11 +382,11 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		return nil, s.err
 	}
 	if _, err := s.Migrate(ctx); err != nil {
-		return nil, fmt.Errorf("redisstore: list: %w", err)
+		return nil, errtext.Errorf("redisstore: list: %w", err)
 	}
 	all, err := s.rdb.HGetAll(ctx, s.metaKey()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list: %w", err)
+		return nil, errtext.Errorf("redisstore: list: %w", err)
 	}
 	var ids []string
 	for id, raw := range all {
@@ -408,7 +408,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 	}
 	vals, err := s.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: list: %w", err)
+		return nil, errtext.Errorf("redisstore: list: %w", err)
 	}
 	var out []*client.Session
 	var lerr tokenstore.ListError
@@ -472,7 +472,7 @@ func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, err
 	for {
 		ok, err := s.rdb.SetNX(ctx, key, token, s.lease).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: lock %q: %w", id, err)
+			return nil, errtext.Errorf("redisstore: lock %q: %w", id, err)
 		}
 		if ok {
 			l := &lease{s: s, key: key, id: id, token: token, stop: make(chan struct{})}
@@ -509,10 +509,10 @@ return 0`)
 func (l *lease) Held(ctx context.Context) error {
 	n, err := heldScript.Run(ctx, l.s.rdb, []string{l.key}, l.token).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: lock %q: %w", l.id, err)
+		return errtext.Errorf("redisstore: lock %q: %w", l.id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
+		return errtext.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
 	}
 	return nil
 }
@@ -546,9 +546,9 @@ func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore
 	n, err := beginSendScript.Run(ctx, l.s.rdb, []string{l.key, l.s.key("sending", l.id)}, l.token, tokenstore.Fingerprint(base), ttl).Int()
 	switch {
 	case err != nil:
-		return tokenstore.SendNone, fmt.Errorf("redisstore: lock %q: %w", l.id, err)
+		return tokenstore.SendNone, errtext.Errorf("redisstore: lock %q: %w", l.id, err)
 	case n < 0:
-		return tokenstore.SendNone, fmt.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
+		return tokenstore.SendNone, errtext.Errorf("redisstore: lock %q: %w", l.id, ErrLockLost)
 	}
 	return tokenstore.SendState(n), nil
 }
@@ -574,11 +574,11 @@ func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
 	n, err := markSpentScript.Run(ctx, l.s.rdb, []string{l.key, l.s.key("sending", l.id)}, l.token, tokenstore.Fingerprint(base), ttl).Int()
 	switch {
 	case err != nil:
-		return fmt.Errorf("redisstore: record refusal %q: %w", l.id, err)
+		return errtext.Errorf("redisstore: record refusal %q: %w", l.id, err)
 	case n == -1:
-		return fmt.Errorf("redisstore: record refusal %q: %w", l.id, ErrLockLost)
+		return errtext.Errorf("redisstore: record refusal %q: %w", l.id, ErrLockLost)
 	case n == -2:
-		return fmt.Errorf("redisstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
+		return errtext.Errorf("redisstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
 	}
 	return nil
 }
@@ -631,10 +631,10 @@ func (s *Store) unlock(key, id, token string) error {
 	defer cancel()
 	n, err := unlockScript.Run(ctx, s.rdb, []string{key}, token).Int()
 	if err != nil {
-		return fmt.Errorf("redisstore: unlock %q: %w", id, err)
+		return errtext.Errorf("redisstore: unlock %q: %w", id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("redisstore: unlock %q: %w", id, ErrLockLost)
+		return errtext.Errorf("redisstore: unlock %q: %w", id, ErrLockLost)
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 	"github.com/oauthx/oauthx/tokenstore"
 )
 
@@ -104,7 +105,7 @@ func (s *Store) Table() string { return s.table }
 func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
+		return errtext.Errorf("sqlstore: migrate: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	stmts := []string{
@@ -123,11 +124,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("sqlstore: migrate %s: %w", s.table, err)
+			return errtext.Errorf("sqlstore: migrate %s: %w", s.table, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
+		return errtext.Errorf("sqlstore: migrate: %w", err)
 	}
 	return nil
 }
@@ -168,7 +169,7 @@ func (s *Store) load(ctx context.Context, q querier, id string) (*client.Session
 		return nil, tokenstore.NotFound(id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: load %q: %w", id, err)
+		return nil, errtext.Errorf("sqlstore: load %q: %w", id, err)
 	}
 	return tokenstore.Decode(id, []byte(v))
 }
@@ -185,7 +186,7 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 			value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
 		sess.ID, sess.Provider, sess.Subject, string(v))
 	if err != nil {
-		return fmt.Errorf("sqlstore: save %q: %w", sess.ID, err)
+		return errtext.Errorf("sqlstore: save %q: %w", sess.ID, err)
 	}
 	return nil
 }
@@ -220,14 +221,14 @@ func (s *Store) CompareAndDelete(ctx context.Context, old *client.Session) error
 func (s *Store) inTx(ctx context.Context, op, id string, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+		return errtext.Errorf("sqlstore: %s %q: %w", op, id, err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	if err := fn(tx); err != nil {
 		return wrapTx(op, id, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+		return errtext.Errorf("sqlstore: %s %q: %w", op, id, err)
 	}
 	return nil
 }
@@ -238,7 +239,7 @@ func wrapTx(op, id string, err error) error {
 	if errors.As(err, &ce) || errors.As(err, &fe) {
 		return err
 	}
-	return fmt.Errorf("sqlstore: %s %q: %w", op, id, err)
+	return errtext.Errorf("sqlstore: %s %q: %w", op, id, err)
 }
 
 // querier is a transaction: a *sql.Tx, or the *sql.Conn of a lease
@@ -302,7 +303,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM `+s.table+` WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("sqlstore: delete %q: %w", id, err)
+		return errtext.Errorf("sqlstore: delete %q: %w", id, err)
 	}
 	return nil
 }
@@ -315,7 +316,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR subject = $2) ORDER BY id COLLATE "C"`,
 		f.Provider, f.Subject)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list: %w", err)
+		return nil, errtext.Errorf("sqlstore: list: %w", err)
 	}
 	defer rows.Close()
 	var out []*client.Session
@@ -323,7 +324,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 	for rows.Next() {
 		var id, v string
 		if err := rows.Scan(&id, &v); err != nil {
-			return nil, fmt.Errorf("sqlstore: list: %w", err)
+			return nil, errtext.Errorf("sqlstore: list: %w", err)
 		}
 		sess, err := tokenstore.Decode(id, []byte(v))
 		if err != nil {
@@ -333,7 +334,7 @@ func (s *Store) List(ctx context.Context, f tokenstore.Filter) ([]*client.Sessio
 		out = append(out, sess)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list: %w", err)
+		return nil, errtext.Errorf("sqlstore: list: %w", err)
 	}
 	return out, lerr.Err()
 }
@@ -367,7 +368,7 @@ func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, err
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
+		return nil, errtext.Errorf("sqlstore: lock %q: %w", id, err)
 	}
 	// One round trip: the key is an integer, so it can be part of the SQL
 	// text, and a statement without parameters may be two statements.
@@ -376,7 +377,7 @@ func (s *Store) LockLease(ctx context.Context, id string) (tokenstore.Lease, err
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("sqlstore: lock %q: %w", id, err)
+		return nil, errtext.Errorf("sqlstore: lock %q: %w", id, err)
 	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -405,11 +406,11 @@ func (l *lease) Held(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.done {
-		return fmt.Errorf("sqlstore: lock %q: transaction ended: %w", l.id, ErrLockLost)
+		return errtext.Errorf("sqlstore: lock %q: transaction ended: %w", l.id, ErrLockLost)
 	}
 	if _, err := l.conn.ExecContext(ctx, `SELECT 1`); err != nil {
 		l.done, l.broken = true, true
-		return fmt.Errorf("sqlstore: lock %q: %w (%v)", l.id, ErrLockLost, err)
+		return errtext.Errorf("sqlstore: lock %q: %w (%v)", l.id, ErrLockLost, err)
 	}
 	return nil
 }
@@ -444,7 +445,7 @@ func (l *lease) BeginSend(ctx context.Context, base *client.Session) (tokenstore
 	case errors.Is(err, sql.ErrNoRows):
 		return tokenstore.SendNone, nil // nothing stored: nothing to keep
 	case err != nil:
-		return tokenstore.SendNone, fmt.Errorf("sqlstore: record send %q: %w", l.id, err)
+		return tokenstore.SendNone, errtext.Errorf("sqlstore: record send %q: %w", l.id, err)
 	case live && prev == spent:
 		return tokenstore.SendSpent, nil
 	case live && strings.HasPrefix(prev, fp+"|") && prev != mine:
@@ -468,14 +469,14 @@ func (l *lease) MarkSpent(ctx context.Context, base *client.Session) error {
 		WHERE id = $1 AND sending = $4 AND sending_until > now()`,
 		l.id, fp+"|spent", sendRecordTTL.Milliseconds(), fp+"|"+l.token)
 	if err != nil {
-		return fmt.Errorf("sqlstore: record refusal %q: %w", l.id, err)
+		return errtext.Errorf("sqlstore: record refusal %q: %w", l.id, err)
 	}
 	n, err := res.RowsAffected()
 	switch {
 	case err != nil:
-		return fmt.Errorf("sqlstore: record refusal %q: %w", l.id, err)
+		return errtext.Errorf("sqlstore: record refusal %q: %w", l.id, err)
 	case n != 1:
-		return fmt.Errorf("sqlstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
+		return errtext.Errorf("sqlstore: record refusal %q: the send record is no longer this lock's: %w", l.id, tokenstore.ErrConflict)
 	}
 	return nil
 }
@@ -485,7 +486,7 @@ func (l *lease) Load(ctx context.Context) (*client.Session, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.done {
-		return nil, fmt.Errorf("sqlstore: load %q: %w", l.id, ErrLockLost)
+		return nil, errtext.Errorf("sqlstore: load %q: %w", l.id, ErrLockLost)
 	}
 	return l.s.load(ctx, l.conn, l.id)
 }
@@ -497,7 +498,7 @@ func (l *lease) CompareAndSave(ctx context.Context, old, sess *client.Session) e
 		return err
 	}
 	if sess.ID != l.id {
-		return fmt.Errorf("sqlstore: save %q under the lock of %q: %w", sess.ID, l.id, tokenstore.ErrInvalidSession)
+		return errtext.Errorf("sqlstore: save %q under the lock of %q: %w", sess.ID, l.id, tokenstore.ErrInvalidSession)
 	}
 	v, err := tokenstore.Encode(sess)
 	if err != nil {
@@ -512,7 +513,7 @@ func (l *lease) CompareAndDelete(ctx context.Context, old *client.Session) error
 		return err
 	}
 	if old.ID != l.id {
-		return fmt.Errorf("sqlstore: delete %q under the lock of %q: %w", old.ID, l.id, tokenstore.ErrInvalidSession)
+		return errtext.Errorf("sqlstore: delete %q under the lock of %q: %w", old.ID, l.id, tokenstore.ErrInvalidSession)
 	}
 	return l.finish(ctx, "delete", func() error { return l.s.cadTx(ctx, l.conn, old) })
 }
@@ -523,7 +524,7 @@ func (l *lease) finish(ctx context.Context, op string, fn func() error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.done {
-		return fmt.Errorf("sqlstore: %s %q: %w", op, l.id, ErrLockLost)
+		return errtext.Errorf("sqlstore: %s %q: %w", op, l.id, ErrLockLost)
 	}
 	l.done = true
 	if err := fn(); err != nil {
@@ -534,7 +535,7 @@ func (l *lease) finish(ctx context.Context, op string, fn func() error) error {
 	}
 	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
 		l.broken = true
-		return fmt.Errorf("sqlstore: %s %q: commit: %w", op, l.id, err)
+		return errtext.Errorf("sqlstore: %s %q: commit: %w", op, l.id, err)
 	}
 	return nil
 }
@@ -552,7 +553,7 @@ func (l *lease) Release() error {
 			l.done = true
 			if _, err := l.conn.ExecContext(ctx, `ROLLBACK`); err != nil {
 				discard(l.conn)
-				l.rerr = fmt.Errorf("sqlstore: unlock %q: %w (%v)", l.id, ErrLockLost, err)
+				l.rerr = errtext.Errorf("sqlstore: unlock %q: %w (%v)", l.id, ErrLockLost, err)
 				return
 			}
 		}

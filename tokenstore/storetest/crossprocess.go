@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 	"github.com/oauthx/oauthx/providers"
 	"github.com/oauthx/oauthx/providertest"
 	"github.com/oauthx/oauthx/tokenstore"
@@ -271,7 +272,7 @@ func userinfo(ctx context.Context, hc *http.Client, base, token string) error {
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("userinfo: %w", err)
+		return errtext.Errorf("userinfo: %w", err)
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -28,6 +28,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/internal/errtext"
 	"github.com/oauthx/oauthx/tokenstore"
 	"github.com/oauthx/oauthx/tokenstore/redisstore"
 	"github.com/oauthx/oauthx/tokenstore/sqlstore"
@@ -171,7 +172,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (tokenstore.Store,
 		st = tokenstore.NewMemory()
 	case kindKeyring:
 		if err := tokenstore.KeyringAvailable(ctx, sp.service, 0); err != nil {
-			return nil, fmt.Errorf("storeurl: the OS keyring is not available: %w", err)
+			return nil, errtext.Errorf("storeurl: the OS keyring is not available: %w", err)
 		}
 		st, err = tokenstore.NewKeyring(sp.service)
 	case kindFile:
@@ -308,7 +309,7 @@ func openRedis(ctx context.Context, sp spec, cfg config) (tokenstore.Store, erro
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		_ = rdb.Close()
-		return nil, fmt.Errorf("storeurl: redis store %s: %w", sp, scrubErr(err, sp.url))
+		return nil, errtext.Errorf("storeurl: redis store %s: %w", sp, scrubErr(err, sp.url))
 	}
 	prefix := cfg.prefix
 	if sp.param != "" {
@@ -335,7 +336,7 @@ func openPostgres(ctx context.Context, sp spec, cfg config) (tokenstore.Store, e
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("storeurl: postgres store %s: %w", sp, scrubErr(err, sp.url))
+		return nil, errtext.Errorf("storeurl: postgres store %s: %w", sp, scrubErr(err, sp.url))
 	}
 	table := cfg.table
 	if sp.param != "" {
@@ -352,7 +353,7 @@ func openPostgres(ctx context.Context, sp spec, cfg config) (tokenstore.Store, e
 		if errors.As(err, &oe) {
 			return nil, badURL("postgres URL %s: table=: %s", sp, oe.Reason)
 		}
-		return nil, fmt.Errorf("storeurl: postgres store %s: %w", sp, scrubErr(err, sp.url))
+		return nil, errtext.Errorf("storeurl: postgres store %s: %w", sp, scrubErr(err, sp.url))
 	}
 	return &sqlStore{Store: st, db: db}, nil
 }
