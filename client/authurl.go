@@ -34,6 +34,13 @@ func WithAuthScopes(scopes ...string) AuthURLOption {
 // base64url), as golang.org/x/oauth2 does.
 func GenerateVerifier() string { return oauth2.GenerateVerifier() }
 
+// GenerateState returns a fresh state value for AuthCodeURL: 32 random
+// octets, base64url (43 characters). Keep it where the callback can
+// compare it, bound to the browser that started the login (an HttpOnly
+// cookie); BrowserState and MemoryStates.Begin, behind
+// NewCallbackHandler, do that for you.
+func GenerateState() string { return oauth2.GenerateVerifier() }
+
 // AuthCodeURL returns the URL to send the user to for consent (RFC 6749
 // §4.1.1): response_type=code, client_id, redirect_uri, scope and state.
 // state must be an unguessable value the callback checks; an empty state is
