@@ -138,3 +138,57 @@ func TestCodeFromStdin(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--code -: standard input held no value")
 }
+
+// Each command's --help lists its own flags, then only the global flags
+// it takes, under their own heading; a global flag a command does not
+// take is refused before the command as after it.
+func TestCommandHelpListsOnlyItsFlags(t *testing.T) {
+	t.Parallel()
+	const globalHeading = "global flags (before or after the command):"
+	client := []string{"-base-url", "-client-id", "-client-secret-stdin"}
+	generic := []string{"-issuer", "-token-url", "-revocation-url", "-device-auth-url"}
+	tests := []struct {
+		args         []string
+		own          []string // the command's own flags
+		global, not  []string
+		secretsNoted bool
+	}{
+		{[]string{"list"}, []string{"-provider"}, []string{"-store", "-json"}, append(client, generic...), false},
+		{[]string{"show"}, []string{"-reveal"}, []string{"-store", "-json"}, append(client, generic...), false},
+		{[]string{"demo"}, []string{"-keep"}, []string{"-json"}, append([]string{"-store"}, append(client, generic...)...), false},
+		{[]string{"fake"}, []string{"-addr"}, []string{"-json"}, append([]string{"-store"}, append(client, generic...)...), false},
+		{[]string{"token"}, nil, append([]string{"-store", "-json"}, append(client, generic...)...), nil, true},
+		{[]string{"login"}, []string{"-timeout", "-scopes"}, append([]string{"-store", "-json"}, append(client, generic...)...), nil, true},
+		{[]string{"shopify-exchange"}, []string{"-shop", "-online"}, append([]string{"-store", "-json"}, client...), generic, true},
+		{[]string{"shopify", "migrate"}, []string{"-dry-run"}, append([]string{"-store", "-json"}, client...), generic, true},
+		{[]string{"logout"}, []string{"-local"}, append([]string{"-store", "-json"}, client...), nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			out := newEnv(t).ok(append(tc.args, "--help")...).stdout
+			own, global, found := strings.Cut(out, globalHeading)
+			require.True(t, found, "no global heading:\n%s", out)
+			flagLine := func(section, f string) bool { return strings.Contains(section, "\n  "+f+" ") || strings.Contains(section, "\n  "+f+"\n") }
+			for _, f := range tc.own {
+				assert.True(t, flagLine(own, f), "%s under the command's flags:\n%s", f, out)
+			}
+			for _, f := range tc.global {
+				assert.True(t, flagLine(global, f), "%s under the global flags:\n%s", f, out)
+				assert.False(t, flagLine(own, f), "%s not among the command's own flags:\n%s", f, out)
+			}
+			for _, f := range tc.not {
+				assert.False(t, flagLine(out, f), "%s is not a flag of %v:\n%s", f, tc.args, out)
+			}
+			assert.Equal(t, tc.secretsNoted, strings.Contains(out, "never accepted as a flag"))
+		})
+	}
+	// A global flag the command does not take: refused before the command
+	// and after it.
+	r := newEnv(t).exit(exitUsage, "--base-url", "http://127.0.0.1:1", "list")
+	assert.Contains(t, r.stderr, "oauthx list does not take --base-url")
+	r = newEnv(t).exit(exitUsage, "list", "--issuer", "http://127.0.0.1:1")
+	assert.Contains(t, r.stderr, "flag provided but not defined: -issuer")
+	// Taken before the command by a command that takes it.
+	newEnv(t).exit(exitReauth, "--client-id", "x", "token", "nosuch")
+}

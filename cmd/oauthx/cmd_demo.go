@@ -28,7 +28,7 @@ import (
 // own result against the fake; the command fails unless every step held.
 // It needs no network, no credentials and no keyring.
 func cmdDemo(c *cli, args []string) error {
-	fs := c.flagSet("demo", "[--keep] [flags]")
+	fs := c.flagSet("demo", "[--keep] [flags]", useJSON)
 	keep := fs.Bool("keep", false, "keep the temporary session store and print its path")
 	pos, err := c.parse(fs, args)
 	if err != nil {

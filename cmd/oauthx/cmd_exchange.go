@@ -11,7 +11,7 @@ import (
 // cmdExchange exchanges an authorization code obtained elsewhere and saves
 // the session. Passport id_tokens are verified before saving.
 func cmdExchange(c *cli, args []string) error {
-	fs := c.flagSet("exchange", "<generic|finch|passport|shopify> --code CODE [flags]")
+	fs := c.flagSet("exchange", "<generic|finch|passport|shopify> --code CODE [flags]", clientCmd)
 	name := fs.String("name", "", "session name (default: the provider; Shopify: its session id)")
 	code := fs.String("code", "", `the authorization code (single-use); "-" reads it from standard input`)
 	redirect := fs.String("redirect-url", "", "the redirect_uri the authorize request used, if any")

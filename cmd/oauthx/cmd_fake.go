@@ -39,7 +39,7 @@ type fakeInfo struct {
 // port until SIGINT or SIGTERM, printing what a client needs to use it.
 // The fakes are only started here: no other command pays for them.
 func cmdFake(c *cli, args []string) error {
-	fs := c.flagSet("fake", "<generic|shopify|finch|passport> [--addr HOST:PORT] [flags]")
+	fs := c.flagSet("fake", "<generic|shopify|finch|passport> [--addr HOST:PORT] [flags]", useJSON)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `HOST:PORT` to serve on (port 0: one the system picks)")
 	auto := fs.Bool("auto-approve", false, "generic: approve at the authorize endpoint at once instead of showing the consent page (the other fakes always do)")
 	shop := fs.String("shop", "oauthx-fake.myshopify.com", "shopify: the shop the session token is for")

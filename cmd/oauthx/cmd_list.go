@@ -10,7 +10,7 @@ import (
 
 // cmdList lists the stored sessions, tokens never shown.
 func cmdList(c *cli, args []string) error {
-	fs := c.flagSet("list", "[--provider P] [flags]")
+	fs := c.flagSet("list", "[--provider P] [flags]", storeCmd)
 	prov := fs.String("provider", "", "only sessions of this provider")
 	pos, err := c.parse(fs, args)
 	if err != nil {

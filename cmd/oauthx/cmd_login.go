@@ -26,7 +26,7 @@ import (
 // connect_url of a Connect Session created for --customer-id and
 // --customer-name before the browser is sent there.
 func cmdLogin(c *cli, args []string) error {
-	fs := c.flagSet("login", "<generic|finch|passport> [flags]")
+	fs := c.flagSet("login", "<generic|finch|passport> [flags]", clientCmd)
 	name := fs.String("name", "", "session name (default: the provider)")
 	scopes := fs.String("scopes", "", "scopes to ask for, comma-separated (passport default: openid,email,profile)")
 	authURL := fs.String("auth-url", "", "authorize page, if not the provider's default (generic)")

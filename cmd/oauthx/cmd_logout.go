@@ -16,7 +16,7 @@ import (
 // already dead token, the session is kept so the command can be run again.
 // Logging out of a session that is not stored exits 0 with a note.
 func cmdLogout(c *cli, args []string) error {
-	fs := c.flagSet("logout", "<name> [--local] [flags]")
+	fs := c.flagSet("logout", "<name> [--local] [flags]", clientCmd)
 	local := fs.Bool("local", false, "only forget the session; do not disconnect or revoke it at the provider")
 	name, st, s, closeStore, err := c.namedSession(fs, "logout", args)
 	if errors.Is(err, tokenstore.ErrNotFound) {

@@ -58,7 +58,7 @@ func (c *cli) refresher(st tokenstore.Store, s *client.Session, secret string, f
 // it meanwhile, that session is kept and shown instead. A dead grant
 // deletes the session, only if it is still the one refreshed.
 func cmdRefresh(c *cli, args []string) error {
-	fs := c.flagSet("refresh", "<name> [flags]")
+	fs := c.flagSet("refresh", "<name> [flags]", clientCmd)
 	name, st, s, closeStore, err := c.namedSession(fs, "refresh", args)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 // for an offline or online access token and saves it. The session token is
 // verified locally with the app secret before anything is sent.
 func cmdShopifyExchange(c *cli, args []string) error {
-	fs := c.flagSet("shopify-exchange", "--shop SHOP --session-token JWT [--online] [--expiring] [flags]")
+	fs := c.flagSet("shopify-exchange", "--shop SHOP --session-token JWT [--online] [--expiring] [flags]", shopifyCmd)
 	name := fs.String("name", "", `session name (default: Shopify's id, "offline_SHOP" or "SHOP_USERID")`)
 	shop := fs.String("shop", "", "the shop domain (e.g. example.myshopify.com)")
 	token := fs.String("session-token", "", `the App Bridge session token (a JWT that lives one minute); "-" reads it from standard input`)

@@ -58,7 +58,7 @@ func (e *migrateError) Unwrap() error { return e.kind }
 // safe: migrated sessions are skipped, and a migration cut off after
 // Shopify answered is answered the same pair again.
 func cmdShopifyMigrate(c *cli, args []string) error {
-	fs := c.flagSet("shopify migrate", "[--dry-run] [--concurrency N] [flags]")
+	fs := c.flagSet("shopify migrate", "[--dry-run] [--concurrency N] [flags]", shopifyCmd)
 	dry := fs.Bool("dry-run", false, "only report what would be migrated; send nothing")
 	conc := fs.Int("concurrency", 4, "migrations at once")
 	pos, err := c.parse(fs, args)

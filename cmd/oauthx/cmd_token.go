@@ -17,7 +17,7 @@ import (
 //
 //	curl -H "Authorization: Bearer $(oauthx token finch)" …
 func cmdToken(c *cli, args []string) error {
-	fs := c.flagSet("token", "<name> [flags]")
+	fs := c.flagSet("token", "<name> [flags]", clientCmd)
 	name, st, s, closeStore, err := c.namedSession(fs, "token", args)
 	if err != nil {
 		return err

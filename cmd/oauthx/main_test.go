@@ -116,7 +116,7 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 // unless args name a store.
 func (e *env) run(stdin string, args ...string) result {
 	e.t.Helper()
-	if !hasStore(args) && e.vars[envStore] == "" {
+	if !hasStore(args) && takesStore(args) && e.vars[envStore] == "" {
 		args = append([]string{"--store", "file:" + e.dir}, args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -134,6 +134,17 @@ func (e *env) run(stdin string, args ...string) result {
 	r := result{code: code, stdout: out.String(), stderr: errb.String()}
 	assert.NotContains(e.t, r.stdout+r.stderr, secretMark, "a client secret in the output of %q", args)
 	return r
+}
+
+// takesStore reports whether the command args name takes --store: all
+// but demo and fake, which keep no sessions of the user's.
+func takesStore(args []string) bool {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return a != "demo" && a != "fake"
+		}
+	}
+	return true
 }
 
 func hasStore(args []string) bool {
@@ -165,7 +176,7 @@ func (e *env) exit(want int, args ...string) result {
 // stderr lines and a function waiting for its end.
 func (e *env) start(args ...string) (lines <-chan string, wait func() result) {
 	e.t.Helper()
-	if !hasStore(args) && e.vars[envStore] == "" {
+	if !hasStore(args) && takesStore(args) && e.vars[envStore] == "" {
 		args = append([]string{"--store", "file:" + e.dir}, args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

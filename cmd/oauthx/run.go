@@ -41,7 +41,28 @@ type cli struct {
 
 	secretRead bool
 	secret     string
+
+	// topFlags are the flags given before the command, which the
+	// command must take too.
+	topFlags []string
 }
+
+// flagGroup selects the global flags a command takes: flags accepted
+// before the command as well as after it.
+type flagGroup uint8
+
+const (
+	useStore   flagGroup = 1 << iota // --store
+	useJSON                          // --json
+	useClient                        // --base-url, --client-id, --client-secret-stdin
+	useGeneric                       // --issuer, --token-url, --revocation-url, --device-auth-url
+
+	// Groups of commands.
+	storeCmd   = useStore | useJSON
+	clientCmd  = storeCmd | useClient | useGeneric
+	shopifyCmd = storeCmd | useClient
+	allGlobal  = clientCmd
+)
 
 // command is one subcommand.
 type command struct {
@@ -86,11 +107,12 @@ func (c *cli) dispatch(args []string) error {
 	if err := refuseSecretFlags(args); err != nil {
 		return err
 	}
-	fs := c.flagSet("oauthx", "[global flags] <command> [flags]")
+	fs := c.flagSet("oauthx", "[global flags] <command> [flags]", allGlobal)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		return c.flagError(err, func() { c.topUsage(c.stdout) })
 	}
+	fs.Visit(func(f *flag.Flag) { c.topFlags = append(c.topFlags, f.Name) })
 	rest := fs.Args()
 	if len(rest) == 0 {
 		c.topUsage(c.stderr)
@@ -124,28 +146,53 @@ func refuseSecretFlags(args []string) error {
 	return nil
 }
 
-// flagSet returns a FlagSet for a command with the global flags on it.
-// fs.Usage prints the command's help on stdout; the flag package itself
-// never prints anything.
-func (c *cli) flagSet(name, args string) *flag.FlagSet {
+// flagSet returns a FlagSet for a command with the global flags of
+// groups on it. fs.Usage prints the command's help on stdout: its own
+// flags (those the caller adds), then the global ones it takes, marked as
+// such; the flag package itself never prints anything.
+func (c *cli) flagSet(name, args string, groups flagGroup) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	c.globalFlags(fs)
+	c.globalFlags(fs, groups)
+	global := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { global[f.Name] = true })
 	fs.Usage = func() {
-		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n\nflags:\n", name, args)
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-		fmt.Fprint(c.stdout, secretsHelp)
+		fmt.Fprintf(c.stdout, "usage: oauthx %s %s\n", name, args)
+		own := flag.NewFlagSet(name, flag.ContinueOnError)
+		glob := flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.VisitAll(func(f *flag.Flag) {
+			dst := own
+			if global[f.Name] {
+				dst = glob
+			}
+			dst.Var(f.Value, f.Name, f.Usage)
+			dst.Lookup(f.Name).DefValue = f.DefValue
+		})
+		for _, part := range []struct {
+			title string
+			fs    *flag.FlagSet
+		}{{"flags", own}, {"global flags (before or after the command)", glob}} {
+			n := 0
+			part.fs.VisitAll(func(*flag.Flag) { n++ })
+			if n == 0 {
+				continue
+			}
+			fmt.Fprintf(c.stdout, "\n%s:\n", part.title)
+			part.fs.SetOutput(c.stdout)
+			part.fs.PrintDefaults()
+		}
+		if groups&useClient != 0 {
+			fmt.Fprint(c.stdout, secretsHelp)
+		}
 	}
 	return fs
 }
 
-// globalFlags defines the flags every command takes, on fs: the one place
+// globalFlags defines the global flags of groups on fs: the one place
 // they are described (oauthx --help prints them from here too). They are
 // Func flags, so the "default" --help shows is never a value given earlier
 // on the command line (a store URL may hold a password).
-func (c *cli) globalFlags(fs *flag.FlagSet) {
+func (c *cli) globalFlags(fs *flag.FlagSet, groups flagGroup) {
 	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
 	boolean := func(p *bool) func(string) error {
 		return func(v string) error {
@@ -154,16 +201,30 @@ func (c *cli) globalFlags(fs *flag.FlagSet) {
 			return err
 		}
 	}
-	fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…[?prefix=P], postgres://…[?table=T], memory (default $"+envStore+", else the OS keyring with a remembered file fallback)", str(&c.store))
-	fs.BoolFunc("json", "print JSON", boolean(&c.json))
-	fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
-	fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
-	c.gen.addGenericFlags(fs, str)
-	fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
+	if groups&useStore != 0 {
+		fs.Func("store", "`STORE` where sessions live: keyring[:SERVICE], file:DIR, redis://…[?prefix=P], postgres://…[?table=T], memory (default $"+envStore+", else the OS keyring with a remembered file fallback)", str(&c.store))
+	}
+	if groups&useJSON != 0 {
+		fs.BoolFunc("json", "print JSON", boolean(&c.json))
+	}
+	if groups&useClient != 0 {
+		fs.Func("base-url", "provider base `URL` (sandboxes, tests); saved with the session", str(&c.baseURL))
+		fs.Func("client-id", "OAuth client `ID` / Shopify API key (default $"+envClientID+"); saved with the session", str(&c.clientID))
+		fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
+	}
+	if groups&useGeneric != 0 {
+		c.gen.addGenericFlags(fs, str)
+	}
 }
 
-// parse parses flags and positional arguments in any order.
+// parse parses flags and positional arguments in any order. A flag given
+// before the command that the command does not take is a usage error.
 func (c *cli) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	for _, name := range c.topFlags {
+		if fs.Lookup(name) == nil {
+			return nil, usagef("oauthx %s does not take --%s (see oauthx %s --help)", fs.Name(), name, fs.Name())
+		}
+	}
 	usage := fs.Usage
 	fs.Usage = func() {} // the flag package calls it on every error
 	var pos []string
@@ -245,7 +306,7 @@ func (c *cli) topUsage(w io.Writer) {
 	}
 	fmt.Fprint(w, "\nglobal flags (before or after the command):\n")
 	global := flag.NewFlagSet("oauthx", flag.ContinueOnError)
-	c.globalFlags(global) // never parsed: only described
+	c.globalFlags(global, allGlobal) // never parsed: only described
 	global.SetOutput(w)
 	global.PrintDefaults()
 	fmt.Fprint(w, `
