@@ -169,7 +169,9 @@ func TestCommandHelpListsOnlyItsFlags(t *testing.T) {
 			out := newEnv(t).ok(append(tc.args, "--help")...).stdout
 			own, global, found := strings.Cut(out, globalHeading)
 			require.True(t, found, "no global heading:\n%s", out)
-			flagLine := func(section, f string) bool { return strings.Contains(section, "\n  "+f+" ") || strings.Contains(section, "\n  "+f+"\n") }
+			flagLine := func(section, f string) bool {
+				return strings.Contains(section, "\n  "+f+" ") || strings.Contains(section, "\n  "+f+"\n")
+			}
 			for _, f := range tc.own {
 				assert.True(t, flagLine(own, f), "%s under the command's flags:\n%s", f, out)
 			}
