@@ -144,7 +144,7 @@ func (a *AssertionSigner) String() string {
 func (a *AssertionSigner) GoString() string { return a.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (a *AssertionSigner) Format(f fmt.State, verb rune) { formatRedacted(f, verb, a.String()) }
+func (a *AssertionSigner) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, a.String()) }
 
 // LogValue implements slog.LogValuer without the key.
 func (a *AssertionSigner) LogValue() slog.Value { return slog.StringValue(a.String()) }

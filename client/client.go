@@ -94,7 +94,7 @@ func (c *Client) HTTPClient() *http.Client { return c.opts.httpClient }
 // String describes the client without its secret.
 func (c *Client) String() string {
 	return fmt.Sprintf("oauthx.Client{Provider: %s, ClientID: %s, ClientSecret: %s}",
-		c.cfg.Provider.Name(), c.cfg.ClientID, redacted(c.cfg.ClientSecret))
+		c.cfg.Provider.Name(), c.cfg.ClientID, RedactSecret(c.cfg.ClientSecret))
 }
 
 // GoString is the %#v form: the same as String.

@@ -194,14 +194,14 @@ func (c *Client) PollDeviceToken(ctx context.Context, da *DeviceAuth, opts ...Ex
 // String describes da without its device code.
 func (da DeviceAuth) String() string {
 	return fmt.Sprintf("client.DeviceAuth{DeviceCode: %s, UserCode: %s, VerificationURI: %s, Expiry: %s, Interval: %s}",
-		redacted(da.DeviceCode), da.UserCode, da.VerificationURI, formatExpiry(da.Expiry), da.Interval)
+		RedactSecret(da.DeviceCode), da.UserCode, da.VerificationURI, formatExpiry(da.Expiry), da.Interval)
 }
 
 // GoString is the %#v form: the same as String.
 func (da DeviceAuth) GoString() string { return da.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (da DeviceAuth) Format(f fmt.State, verb rune) { formatRedacted(f, verb, da.String()) }
+func (da DeviceAuth) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, da.String()) }
 
 // LogValue implements slog.LogValuer without the device code.
 func (da DeviceAuth) LogValue() slog.Value { return slog.StringValue(da.String()) }

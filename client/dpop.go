@@ -210,7 +210,7 @@ func (k DPoPKey) String() string {
 func (k DPoPKey) GoString() string { return k.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (k DPoPKey) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k.String()) }
+func (k DPoPKey) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, k.String()) }
 
 // LogValue implements slog.LogValuer without the key.
 func (k DPoPKey) LogValue() slog.Value { return slog.StringValue(k.String()) }

@@ -34,14 +34,14 @@ func (s Session) String() string {
 		b.WriteString(s.Subject)
 	}
 	b.WriteString(", AccessToken: ")
-	b.WriteString(redacted(s.AccessToken))
+	b.WriteString(RedactSecret(s.AccessToken))
 	if s.RefreshToken != "" {
 		b.WriteString(", RefreshToken: ")
-		b.WriteString(redacted(s.RefreshToken))
+		b.WriteString(RedactSecret(s.RefreshToken))
 	}
 	if s.IDToken != "" {
 		b.WriteString(", IDToken: ")
-		b.WriteString(redacted(s.IDToken))
+		b.WriteString(RedactSecret(s.IDToken))
 	}
 	if s.DPoPKey != nil {
 		b.WriteString(", DPoPKey: ")
@@ -76,7 +76,7 @@ func (s Session) Format(f fmt.State, verb rune) {
 		fmt.Fprint(f, s.GoString())
 		return
 	}
-	formatRedacted(f, verb, s.String())
+	FormatRedacted(f, verb, s.String())
 }
 
 // LogValue implements slog.LogValuer: a group of the non-secret fields and
@@ -85,14 +85,14 @@ func (s Session) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("id", s.ID),
 		slog.String("provider", s.Provider),
-		slog.String("access_token", redacted(s.AccessToken)),
+		slog.String("access_token", RedactSecret(s.AccessToken)),
 		slog.String("expiry", formatExpiry(s.Expiry)),
 	}
 	if s.Subject != "" {
 		attrs = append(attrs, slog.String("subject", s.Subject))
 	}
 	if s.RefreshToken != "" {
-		attrs = append(attrs, slog.String("refresh_token", redacted(s.RefreshToken)))
+		attrs = append(attrs, slog.String("refresh_token", RedactSecret(s.RefreshToken)))
 	}
 	if len(s.Scopes) > 0 {
 		attrs = append(attrs, slog.String("scopes", strings.Join(s.Scopes, " ")))
@@ -103,7 +103,9 @@ func (s Session) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-func redacted(secret string) string {
+// RedactSecret is how a secret prints: <redacted sha256:…> (its Fingerprint),
+// or "" quoted when it is empty.
+func RedactSecret(secret string) string {
 	if secret == "" {
 		return `""`
 	}

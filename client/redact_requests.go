@@ -17,14 +17,14 @@ func (cfg Config) String() string {
 		name = cfg.Provider.Name()
 	}
 	return fmt.Sprintf("client.Config{Provider: %s, ClientID: %s, ClientSecret: %s, RedirectURL: %s, Scopes: [%s]}",
-		name, cfg.ClientID, redacted(cfg.ClientSecret), cfg.RedirectURL, strings.Join(cfg.Scopes, " "))
+		name, cfg.ClientID, RedactSecret(cfg.ClientSecret), cfg.RedirectURL, strings.Join(cfg.Scopes, " "))
 }
 
 // GoString is the %#v form: the same as String.
 func (cfg Config) GoString() string { return cfg.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (cfg Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, cfg.String()) }
+func (cfg Config) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, cfg.String()) }
 
 // LogValue implements slog.LogValuer without the secret.
 func (cfg Config) LogValue() slog.Value { return slog.StringValue(cfg.String()) }
@@ -33,11 +33,11 @@ func (cfg Config) LogValue() slog.Value { return slog.StringValue(cfg.String()) 
 // refresh token, subject and actor tokens) as a fingerprint.
 func (r TokenRequest) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "client.TokenRequest{Grant: %s, ClientID: %s, ClientSecret: %s", r.Grant, r.ClientID, redacted(r.ClientSecret))
+	fmt.Fprintf(&b, "client.TokenRequest{Grant: %s, ClientID: %s, ClientSecret: %s", r.Grant, r.ClientID, RedactSecret(r.ClientSecret))
 	for _, f := range [...]struct{ name, value string }{
-		{"Code", redacted(r.Code)}, {"CodeVerifier", redacted(r.CodeVerifier)},
-		{"RefreshToken", redacted(r.RefreshToken)}, {"DeviceCode", redacted(r.DeviceCode)},
-		{"Token", redacted(r.Token)}, {"RedirectURL", r.RedirectURL},
+		{"Code", RedactSecret(r.Code)}, {"CodeVerifier", RedactSecret(r.CodeVerifier)},
+		{"RefreshToken", RedactSecret(r.RefreshToken)}, {"DeviceCode", RedactSecret(r.DeviceCode)},
+		{"Token", RedactSecret(r.Token)}, {"RedirectURL", r.RedirectURL},
 		{"Tenant", r.Tenant}, {"SessionID", r.SessionID}, {"Scopes", strings.Join(r.Scopes, " ")},
 	} {
 		if f.value != "" && f.value != `""` {
@@ -73,7 +73,7 @@ func (r TokenRequest) String() string {
 func (r TokenRequest) GoString() string { return r.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (r TokenRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String()) }
+func (r TokenRequest) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, r.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (r TokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
@@ -81,7 +81,7 @@ func (r TokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()
 // String describes x with the subject and actor tokens as fingerprints.
 func (x TokenExchangeRequest) String() string {
 	return fmt.Sprintf("client.TokenExchangeRequest{SubjectToken: %s, SubjectTokenType: %s, RequestedTokenType: %s, ActorToken: %s, Audience: [%s], Resource: [%s], Scopes: [%s], Tenant: %s, SessionID: %s}",
-		redacted(x.SubjectToken), x.SubjectTokenType, x.RequestedTokenType, redacted(x.ActorToken),
+		RedactSecret(x.SubjectToken), x.SubjectTokenType, x.RequestedTokenType, RedactSecret(x.ActorToken),
 		strings.Join(x.Audience, " "), strings.Join(x.Resource, " "), strings.Join(x.Scopes, " "), x.Tenant, x.SessionID)
 }
 
@@ -89,13 +89,15 @@ func (x TokenExchangeRequest) String() string {
 func (x TokenExchangeRequest) GoString() string { return x.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (x TokenExchangeRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, x.String()) }
+func (x TokenExchangeRequest) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, x.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (x TokenExchangeRequest) LogValue() slog.Value { return slog.StringValue(x.String()) }
 
-// formatRedacted prints an already redacted text for any verb (%q quotes it).
-func formatRedacted(f fmt.State, verb rune, text string) {
+// FormatRedacted prints text, already redacted, for any verb (%q quotes
+// it): the body of a Format method that makes every verb print a type's
+// redacted String.
+func FormatRedacted(f fmt.State, verb rune, text string) {
 	if verb == 'q' {
 		fmt.Fprintf(f, "%q", text)
 		return
@@ -107,14 +109,14 @@ func formatRedacted(f fmt.State, verb rune, text string) {
 // Secrets and Body left out.
 func (r APIRequest) String() string {
 	return fmt.Sprintf("client.APIRequest{Method: %s, URL: %s, AccessToken: %s, TokenHeader: %s, BasicAuth: %t, Secrets: %d <redacted>}",
-		r.Method, r.URL, redacted(r.AccessToken), r.TokenHeader, r.BasicAuth, len(r.Secrets))
+		r.Method, r.URL, RedactSecret(r.AccessToken), r.TokenHeader, r.BasicAuth, len(r.Secrets))
 }
 
 // GoString is the %#v form: the same as String.
 func (r APIRequest) GoString() string { return r.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (r APIRequest) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String()) }
+func (r APIRequest) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, r.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (r APIRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }

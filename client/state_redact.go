@@ -9,7 +9,7 @@ import (
 // String describes the login without its secrets: the state and the PKCE
 // verifier are shown as fingerprints, Binding not at all.
 func (st AuthState) String() string {
-	return "AuthState{State: " + redacted(st.State) + ", Verifier: " + redacted(st.Verifier) +
+	return "AuthState{State: " + RedactSecret(st.State) + ", Verifier: " + RedactSecret(st.Verifier) +
 		", RedirectURL: " + strconv.Quote(st.RedirectURL) + ", ReturnTo: " + strconv.Quote(st.ReturnTo) +
 		", Extra: " + strconv.Quote(st.Extra) + ", Expires: " + formatExpiry(st.Expires) + "}"
 }
@@ -18,7 +18,7 @@ func (st AuthState) String() string {
 func (st AuthState) GoString() string { return "client." + st.String() }
 
 // Format prints String under every verb.
-func (st AuthState) Format(f fmt.State, verb rune) { formatRedacted(f, verb, st.String()) }
+func (st AuthState) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, st.String()) }
 
 // LogValue logs String.
 func (st AuthState) LogValue() slog.Value { return slog.StringValue(st.String()) }
@@ -39,7 +39,7 @@ func (b *BrowserState) String() string {
 func (b *BrowserState) GoString() string { return "client." + b.String() }
 
 // Format prints String under every verb.
-func (b *BrowserState) Format(f fmt.State, verb rune) { formatRedacted(f, verb, b.String()) }
+func (b *BrowserState) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, b.String()) }
 
 // LogValue logs String.
 func (b *BrowserState) LogValue() slog.Value { return slog.StringValue(b.String()) }
@@ -56,7 +56,7 @@ func (cfg BrowserStateConfig) String() string {
 func (cfg BrowserStateConfig) GoString() string { return cfg.String() }
 
 // Format prints String under every verb.
-func (cfg BrowserStateConfig) Format(f fmt.State, verb rune) { formatRedacted(f, verb, cfg.String()) }
+func (cfg BrowserStateConfig) Format(f fmt.State, verb rune) { FormatRedacted(f, verb, cfg.String()) }
 
 // LogValue logs String.
 func (cfg BrowserStateConfig) LogValue() slog.Value { return slog.StringValue(cfg.String()) }
