@@ -250,11 +250,7 @@ func (s *Store) Save(ctx context.Context, sess *client.Session) error {
 	if s.err != nil {
 		return s.err
 	}
-	v, err := tokenstore.Encode(sess)
-	if err != nil {
-		return err
-	}
-	m, err := json.Marshal(meta{Provider: sess.Provider, Subject: sess.Subject})
+	v, m, err := encode(sess)
 	if err != nil {
 		return err
 	}
@@ -316,15 +312,23 @@ func (s *Store) CompareAndSave(ctx context.Context, old, sess *client.Session) e
 	if err := tokenstore.CheckCompareAndSave(old, sess); err != nil {
 		return err
 	}
-	v, err := tokenstore.Encode(sess)
-	if err != nil {
-		return err
-	}
-	m, err := json.Marshal(meta{Provider: sess.Provider, Subject: sess.Subject})
+	v, m, err := encode(sess)
 	if err != nil {
 		return err
 	}
 	return s.cas(ctx, "save", sess.ID, old, string(v), string(m))
+}
+
+// encode is what Save and CompareAndSave write: the session's record and
+// its meta entry.
+func encode(sess *client.Session) (v, m []byte, err error) {
+	if v, err = tokenstore.Encode(sess); err != nil {
+		return nil, nil, err
+	}
+	if m, err = json.Marshal(meta{Provider: sess.Provider, Subject: sess.Subject}); err != nil {
+		return nil, nil, err
+	}
+	return v, m, nil
 }
 
 // CompareAndDelete implements tokenstore.Store with the script of
