@@ -6,7 +6,7 @@ package client
 // token valid until the replacement is first used, and answers a retried
 // migration with the same token pair). For a request it reports true for,
 // Client.Do retries a reset connection, a timeout after sending and a
-// 500, 502 or 504 as it retries an idempotent request — with the same
+// 500, 502, 504 or 408 as it retries an idempotent request — with the same
 // grant, at most the client's retry count (WithRetryMax), honouring
 // Retry-After. Authorization codes and session tokens are never
 // replay-safe; a provider must report false for them.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oauthx/oauthx/client"
+	"github.com/oauthx/oauthx/providers"
 )
 
 // ProviderName is Session.Provider for Shopify sessions.
@@ -140,20 +141,11 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		all = append(all, client.WithClock(cfg.Now))
 	}
 	all = append(all, opts...)
-	p, err := newProvider(sc)
-	if err != nil {
-		return nil, err
-	}
-	sc.c, err = client.New(client.Config{
-		Provider:     p,
-		ClientID:     cfg.APIKey,
-		ClientSecret: cfg.APISecret,
-		Scopes:       cfg.Scopes,
-	}, all...)
-	if err != nil {
-		return nil, err
-	}
-	return sc, nil
+	app := client.Config{ClientID: cfg.APIKey, ClientSecret: cfg.APISecret, Scopes: cfg.Scopes}
+	return providers.NewClient(sc.spec(), app, all, func(c *client.Client) *Client {
+		sc.c = c
+		return sc
+	})
 }
 
 // now is the Client's one clock: the token client's (Config.Now or

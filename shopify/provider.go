@@ -34,8 +34,10 @@ const (
 // refresh_token to a request with expiring=0.
 const FallbackLifetime = time.Hour
 
-func newProvider(c *Client) (*providers.Provider, error) {
-	return providers.New(providers.Spec{
+// spec is Shopify's token endpoint for c: the shop's URL, JSON bodies,
+// comma-separated scopes, and replay-safe refreshes and migrations.
+func (c *Client) spec() providers.Spec {
+	return providers.Spec{
 		Name:          ProviderName,
 		TokenURLFunc:  func(r *client.TokenRequest) (string, error) { return c.tokenURL(r.Tenant) },
 		Encoding:      providers.JSON,
@@ -51,7 +53,7 @@ func newProvider(c *Client) (*providers.Provider, error) {
 		EncodeHook:     c.encodeHook,
 		Finish:         c.finish,
 		ReplaySafe:     replaySafe,
-	})
+	}
 }
 
 // replaySafe declares Shopify's refresh and migration replay-safe: since

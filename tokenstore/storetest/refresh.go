@@ -106,6 +106,15 @@ func (f *refreshFixture) refresher(t *testing.T, renew tokenstore.Renewal, opts 
 	return r
 }
 
+// saveDeadGrant stores the session with a refresh token the fake
+// does not know, which it refuses as a dead grant (invalid_token).
+func (f *refreshFixture) saveDeadGrant(t *testing.T) {
+	t.Helper()
+	dead := f.first.Clone()
+	dead.RefreshToken = "rt-sentinel-revoked"
+	require.NoError(t, f.st.Save(ctxT(t), dead))
+}
+
 func (f *refreshFixture) stored(t *testing.T) *client.Session {
 	t.Helper()
 	s, err := f.st.Load(ctxT(t), f.id)
@@ -160,9 +169,7 @@ func testLoginDuringRefresh(t *testing.T, st tokenstore.Store) {
 func testDeadGrantAfterReplace(t *testing.T, st tokenstore.Store) {
 	ctx := ctxT(t)
 	f := newRefreshFixture(t, st)
-	dead := f.first.Clone()
-	dead.RefreshToken = "rt-sentinel-revoked"
-	require.NoError(t, st.Save(ctx, dead))
+	f.saveDeadGrant(t)
 	var login *client.Session
 	r := f.refresher(t, func(ctx context.Context, s *client.Session) (*client.Session, error) {
 		login = f.login(t) // another process replaces the session meanwhile
@@ -180,9 +187,7 @@ func testDeadGrantAfterReplace(t *testing.T, st tokenstore.Store) {
 func testDeadGrantDeletes(t *testing.T, st tokenstore.Store) {
 	ctx := ctxT(t)
 	f := newRefreshFixture(t, st)
-	dead := f.first.Clone()
-	dead.RefreshToken = "rt-sentinel-revoked"
-	require.NoError(t, st.Save(ctx, dead))
+	f.saveDeadGrant(t)
 	r := f.refresher(t, nil)
 	f.expire()
 	_, err := r.Renew(ctx, f.id)
