@@ -1,9 +1,10 @@
 package finch
 
 import (
-	"errors"
 	"net/http"
 	"time"
+
+	"github.com/oauthx/oauthx/providers"
 )
 
 // WebhookHandlerConfig configures NewWebhookHandler.
@@ -37,30 +38,6 @@ func NewWebhookHandler(cfg WebhookHandlerConfig) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &webhookHandler{cfg: cfg}, nil
-}
-
-type webhookHandler struct{ cfg WebhookHandlerConfig }
-
-// ServeHTTP verifies a POSTed webhook and hands it to the configured
-// handler.
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	wh, err := VerifyWebhook(r, h.cfg.Secret, h.cfg.Now())
-	if err != nil {
-		if h.cfg.OnReject != nil {
-			h.cfg.OnReject(r, err)
-		}
-		if errors.Is(err, ErrWebhookBodyTooLarge) {
-			http.Error(w, "webhook body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "invalid webhook signature", http.StatusUnauthorized)
-		return
-	}
-	h.cfg.Handle(w, r, wh)
+	verify := func(r *http.Request) (*Webhook, error) { return VerifyWebhook(r, cfg.Secret, cfg.Now()) }
+	return providers.WebhookHandler(verify, ErrWebhookBodyTooLarge, cfg.Handle, cfg.OnReject), nil
 }

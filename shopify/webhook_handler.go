@@ -1,8 +1,9 @@
 package shopify
 
 import (
-	"errors"
 	"net/http"
+
+	"github.com/oauthx/oauthx/providers"
 )
 
 // WebhookHandlerConfig configures Client.WebhookHandler.
@@ -16,13 +17,6 @@ type WebhookHandlerConfig struct {
 	OnReject func(r *http.Request, err error)
 }
 
-// Answers of the webhook handler to refused requests. They are fixed: no
-// detail of the failed check reaches the sender.
-const (
-	webhookUnauthorized = "invalid webhook signature"
-	webhookTooLarge     = "webhook body too large"
-)
-
 // WebhookHandler returns an http.Handler for Shopify webhook deliveries.
 // It verifies each POST with VerifyWebhook and hands cfg.Handle the typed
 // Webhook (r.Body still readable). A request that fails verification is
@@ -32,33 +26,5 @@ func (c *Client) WebhookHandler(cfg WebhookHandlerConfig) (http.Handler, error) 
 	if cfg.Handle == nil {
 		return nil, c.invalid("WebhookHandlerConfig.Handle is required")
 	}
-	return &webhookHandler{c: c, cfg: cfg}, nil
-}
-
-type webhookHandler struct {
-	c   *Client
-	cfg WebhookHandlerConfig
-}
-
-// ServeHTTP verifies a POSTed webhook and hands it to the configured
-// handler.
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	wh, err := h.c.VerifyWebhook(r)
-	if err != nil {
-		if h.cfg.OnReject != nil {
-			h.cfg.OnReject(r, err)
-		}
-		if errors.Is(err, ErrWebhookBodyTooLarge) {
-			http.Error(w, webhookTooLarge, http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, webhookUnauthorized, http.StatusUnauthorized)
-		return
-	}
-	h.cfg.Handle(w, r, wh)
+	return providers.WebhookHandler(c.VerifyWebhook, ErrWebhookBodyTooLarge, cfg.Handle, cfg.OnReject), nil
 }
