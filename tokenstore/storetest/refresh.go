@@ -106,6 +106,22 @@ func (f *refreshFixture) refresher(t *testing.T, renew tokenstore.Renewal, opts 
 	return r
 }
 
+// renewWhileLoggingIn expires the session and renews it while the user
+// logs in again (another process saves a new session) during the
+// refresh; it returns Renew's result and the login.
+func (f *refreshFixture) renewWhileLoggingIn(t *testing.T) (*client.Session, *client.Session, error) {
+	t.Helper()
+	var login *client.Session
+	r := f.refresher(t, func(ctx context.Context, s *client.Session) (*client.Session, error) {
+		login = f.login(t)
+		require.NoError(t, f.st.Save(ctx, login))
+		return f.c.Refresh(ctx, s)
+	})
+	f.expire()
+	got, err := r.Renew(ctxT(t), f.id)
+	return got, login, err
+}
+
 // saveDeadGrant stores the session with a refresh token the fake
 // does not know, which it refuses as a dead grant (invalid_token).
 func (f *refreshFixture) saveDeadGrant(t *testing.T) {
@@ -149,17 +165,8 @@ func RunRefresh(t *testing.T, newStore func(t *testing.T) tokenstore.Store) {
 }
 
 func testLoginDuringRefresh(t *testing.T, st tokenstore.Store) {
-	ctx := ctxT(t)
 	f := newRefreshFixture(t, st)
-	var login *client.Session
-	r := f.refresher(t, func(ctx context.Context, s *client.Session) (*client.Session, error) {
-		// The user logs in again while the refresh is on its way.
-		login = f.login(t)
-		require.NoError(t, st.Save(ctx, login))
-		return f.c.Refresh(ctx, s)
-	})
-	f.expire()
-	got, err := r.Renew(ctx, f.id)
+	got, login, err := f.renewWhileLoggingIn(t)
 	require.NoError(t, err)
 	require.True(t, tokenstore.SameSession(login, got), "the refresher adopts the login")
 	require.True(t, tokenstore.SameSession(login, f.stored(t)), "the login saved during the refresh is not overwritten")
@@ -167,17 +174,9 @@ func testLoginDuringRefresh(t *testing.T, st tokenstore.Store) {
 }
 
 func testDeadGrantAfterReplace(t *testing.T, st tokenstore.Store) {
-	ctx := ctxT(t)
 	f := newRefreshFixture(t, st)
 	f.saveDeadGrant(t)
-	var login *client.Session
-	r := f.refresher(t, func(ctx context.Context, s *client.Session) (*client.Session, error) {
-		login = f.login(t) // another process replaces the session meanwhile
-		require.NoError(t, st.Save(ctx, login))
-		return f.c.Refresh(ctx, s)
-	})
-	f.expire()
-	got, err := r.Renew(ctx, f.id)
+	got, login, err := f.renewWhileLoggingIn(t)
 	require.NoError(t, err, "the replacement is fresh: handed out")
 	require.True(t, tokenstore.SameSession(login, got))
 	require.True(t, tokenstore.SameSession(login, f.stored(t)), "a dead grant never deletes a session that replaced it")
