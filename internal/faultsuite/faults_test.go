@@ -149,7 +149,7 @@ func faultCases() []faultCase {
 		{name: "429RetryAfterSecondsThenOK", faults: []providertest.Fault{providertest.RateLimited("1")}, served: 2, minElapsed: 900 * time.Millisecond, check: ok},
 		{name: "429RetryAfterDateThenOK", faults: []providertest.Fault{providertest.RateLimited(httpDate(time.Second))}, served: 2, check: ok},
 		{name: "429RetryAfterTooLong", faults: []providertest.Fault{providertest.RateLimited("3600")}, kind: client.ErrRateLimited, served: 1, retryAfter: time.Hour},
-		{name: "429RetryAfterDateTooLong", faults: []providertest.Fault{providertest.RateLimited(httpDate(time.Hour))}, kind: client.ErrRateLimited, served: 1, retryAfter: 59 * time.Minute},
+		{name: "429RetryAfterDateTooLong", faults: []providertest.Fault{providertest.RateLimited(httpDate(2 * time.Hour))}, kind: client.ErrRateLimited, served: 1, retryAfter: 90 * time.Minute},
 		{name: "429Persistent", faults: []providertest.Fault{providertest.RateLimited(""), providertest.RateLimited(""), providertest.RateLimited("")}, kind: client.ErrRateLimited, served: 3},
 		{name: "503ThenOK", faults: []providertest.Fault{providertest.Unavailable("")}, served: 2, check: ok},
 		{name: "503RetryAfterSecondsThenOK", faults: []providertest.Fault{providertest.Unavailable("1")}, served: 2, minElapsed: 900 * time.Millisecond, check: ok},
