@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/oauthx/oauthx/providertest"
@@ -36,7 +40,8 @@ type fakeInfo struct {
 }
 
 // cmdFake runs one of the providertest fakes as a process on a loopback
-// port until SIGINT or SIGTERM, printing what a client needs to use it.
+// port until SIGINT or SIGTERM, printing what a client needs to use it
+// (Shopify: again, with a fresh session token, on each SIGHUP).
 // The fakes are only started here: no other command pays for them.
 func cmdFake(c *cli, args []string) error {
 	fs := c.flagSet("fake", "<generic|shopify|finch|passport> [--addr HOST:PORT] [flags]", useJSON)
@@ -70,6 +75,7 @@ func cmdFake(c *cli, args []string) error {
 	}
 
 	var info fakeInfo
+	var freshToken func(*fakeInfo) // shopify: a new session token into info
 	var fake interface {
 		Close()
 		Err() error
@@ -86,9 +92,12 @@ func cmdFake(c *cli, args []string) error {
 			AuthorizeURL: f.URL + "/oauth2/authorize", TokenURL: f.URL + "/oauth2/token", ConsentPage: &consent}
 	case provShopify:
 		f := providertest.NewShopify(providertest.WithListener(ln))
-		exp := time.Now().Add(providertest.ShopifySessionTokenLifetime).UTC().Truncate(time.Second)
-		fake, info = f, fakeInfo{BaseURL: f.URL, ClientID: f.APIKey, ClientSecret: f.APISecret,
-			Shop: *shop, SessionToken: f.SessionToken(*shop, fakeShopUser), SessionTokenExpiresAt: &exp, UserID: fakeShopUser}
+		freshToken = func(info *fakeInfo) {
+			exp := time.Now().Add(providertest.ShopifySessionTokenLifetime).UTC().Truncate(time.Second)
+			info.SessionToken, info.SessionTokenExpiresAt = f.SessionToken(*shop, fakeShopUser), &exp
+		}
+		fake, info = f, fakeInfo{BaseURL: f.URL, ClientID: f.APIKey, ClientSecret: f.APISecret, Shop: *shop, UserID: fakeShopUser}
+		freshToken(&info)
 	case provFinch:
 		f := providertest.NewFinch(providertest.WithListener(ln))
 		fake, info = f, fakeInfo{BaseURL: f.URL, ClientID: f.ClientID, ClientSecret: f.ClientSecret, ConnectURL: f.ConnectURL}
@@ -102,22 +111,30 @@ func cmdFake(c *cli, args []string) error {
 	}
 	info.Provider = prov
 
-	if c.json {
-		// One line, so a script can read it with `read` as well as with a
-		// JSON decoder; stdout is unbuffered, so it is out at once.
-		b, err := json.Marshal(info)
-		if err == nil {
-			_, err = c.stdout.Write(append(b, '\n'))
-		}
-		if err != nil {
-			fake.Close()
-			return err
-		}
-	} else {
-		printFakeInfo(c, info)
+	if err := printFake(c, info); err != nil {
+		fake.Close()
+		return err
 	}
 
-	<-c.ctx.Done()
+	// Shopify's session tokens live a minute: SIGHUP prints everything
+	// again with a fresh one.
+	hup := make(chan os.Signal, 1)
+	if freshToken != nil {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+	for running := true; running; {
+		select {
+		case <-c.ctx.Done():
+			running = false
+		case <-hup:
+			freshToken(&info)
+			if err := printFake(c, info); err != nil {
+				fake.Close()
+				return err
+			}
+		}
+	}
 	// Close waits for the requests in progress; one a client stalls (a
 	// body never sent in full) would hold it forever. After fakeStopGrace
 	// the process ends anyway, and the system closes what is left.
@@ -138,6 +155,21 @@ func cmdFake(c *cli, args []string) error {
 // fakeStopGrace is how long oauthx fake waits, once told to stop, for the
 // requests in progress to end.
 const fakeStopGrace = 2 * time.Second
+
+// printFake prints info: as one JSON line with --json (so a script can
+// read it with `read` as well as with a JSON decoder; stdout is
+// unbuffered, so it is out at once), else as text.
+func printFake(c *cli, info fakeInfo) error {
+	if !c.json {
+		printFakeInfo(c, info)
+		return nil
+	}
+	b, err := json.Marshal(info)
+	if err == nil {
+		_, err = c.stdout.Write(append(b, '\n'))
+	}
+	return err
+}
 
 // checkLoopbackAddr refuses an --addr that is not HOST:PORT with a
 // loopback IP or localhost as HOST: the fake's credentials are public.
@@ -177,7 +209,7 @@ func printFakeInfo(c *cli, info fakeInfo) {
 	row("shop (--shop)", info.Shop)
 	if info.SessionToken != "" {
 		row("session token", info.SessionToken)
-		row("session token expires", info.SessionTokenExpiresAt.Format(time.RFC3339)+" (a minute: restart the fake for a fresh one)")
+		row("session token expires", info.SessionTokenExpiresAt.Format(time.RFC3339)+" (a minute: kill -HUP "+strconv.Itoa(os.Getpid())+" prints a fresh one)")
 	}
 
 	fmt.Fprintf(w, "\nTry it from another terminal:\n\n  export %s=%s %s=%s\n", envClientID, info.ClientID, envClientSecret, info.ClientSecret)

@@ -189,6 +189,23 @@ func TestFakeProcess(t *testing.T) {
 			"--shop", info.Shop, "--session-token", "-")
 		require.Equal(t, exitOK, r.code, r.stderr)
 		assert.NotEmpty(t, strings.TrimSpace(e.ok("token", "offline_"+info.Shop).stdout))
+
+		// SIGHUP: the same object again, with a fresh session token, which
+		// the fake takes (for the staff member's online token this time).
+		require.NoError(t, fp.cmd.Process.Signal(syscall.SIGHUP))
+		var again fakeInfo
+		select {
+		case line, ok := <-fp.lines:
+			require.True(t, ok, "oauthx fake ended on SIGHUP")
+			require.NoError(t, json.Unmarshal([]byte(line), &again), line)
+		case <-time.After(30 * time.Second):
+			t.Fatal("no line after SIGHUP")
+		}
+		assert.NotEqual(t, info.SessionToken, again.SessionToken)
+		assert.Equal(t, info.BaseURL, again.BaseURL)
+		r = e.run(again.SessionToken+"\n", "shopify-exchange", "--base-url", info.BaseURL, "--client-id", info.ClientID,
+			"--shop", info.Shop, "--session-token", "-", "--online")
+		require.Equal(t, exitOK, r.code, r.stderr)
 		fp.stop(t, syscall.SIGTERM, info.BaseURL)
 	})
 }
