@@ -56,6 +56,9 @@ func (g *Generic) metadataAt(base string) map[string]any {
 		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":              []string{"S256"},
 	}
+	if g.cfg.ext.dpop.enabled {
+		doc["dpop_signing_alg_values_supported"] = []string{"ES256", "EdDSA", "RS256"} // RFC 9449 §5.1
+	}
 	if g.cfg.ext.discovery.edit != nil {
 		g.cfg.ext.discovery.edit(doc)
 	}

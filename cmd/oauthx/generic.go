@@ -16,6 +16,7 @@ type genericFlags struct {
 	tokenURL      string
 	revocationURL string
 	deviceAuthURL string
+	dpop          bool
 }
 
 // addGenericFlags puts the generic endpoint flags on fs.
@@ -24,6 +25,7 @@ func (g *genericFlags) addGenericFlags(fs *flag.FlagSet, str func(*string) func(
 	fs.Func("token-url", "generic: token endpoint `URL`, when it is not BASE/oauth2/token; saved with the session", str(&g.tokenURL))
 	fs.Func("revocation-url", "generic: RFC 7009 revocation endpoint `URL` that logout calls; saved with the session", str(&g.revocationURL))
 	fs.Func("device-auth-url", "generic: RFC 8628 device authorization endpoint `URL`, for login --device", str(&g.deviceAuthURL))
+	fs.BoolVar(&g.dpop, "dpop", false, "generic: bind the tokens to a DPoP key (RFC 9449) kept with the session; every token request carries a proof; saved with the session")
 }
 
 // genericMeta completes m, for the generic provider, with the endpoints
@@ -52,6 +54,9 @@ func (c *cli) genericMeta(m sessionMeta) (sessionMeta, error) {
 		if f.flag != "" {
 			*f.to = f.flag
 		}
+	}
+	if g.dpop {
+		m.DPoP = true
 	}
 	return m, nil
 }
@@ -83,6 +88,9 @@ func genericOptions(m sessionMeta, authURL string) []providers.GenericOption {
 	}
 	if m.ClientAuth == providers.MethodClientSecretBasic {
 		opts = append(opts, providers.WithBasicAuth())
+	}
+	if m.DPoP {
+		opts = append(opts, providers.WithDPoP())
 	}
 	return opts
 }

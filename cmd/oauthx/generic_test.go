@@ -150,3 +150,47 @@ func TestLoginIssuer(t *testing.T) {
 	r = e.exit(exitFailure, "login", "generic", "--issuer", bad.Issuer(), "--timeout", "5s")
 	assert.Contains(t, r.stderr, "not the issuer asked for")
 }
+
+// --dpop: login --device and exchange bind the tokens to a DPoP key kept
+// with the session (the fake asks for its nonce first and verifies every
+// proof); refresh needs no --dpop (it is saved) and signs with the stored
+// key; show prints the key's thumbprint, never the key.
+func TestGenericDPoP(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t, providertest.WithDPoPNonce(), providertest.WithDeviceInterval(50*time.Millisecond))
+	e := newEnv(t).set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	lines, wait := e.start("login", "generic", "--base-url", g.URL, "--device-auth-url", g.DeviceAuthURL(),
+		"--device", "--dpop", "--name", "dev", "--timeout", "60s")
+	status, page := browser(t, deviceURL(t, lines, g.VerificationURL()+"?user_code="))
+	require.Equal(t, 200, status, page)
+	r := wait()
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	dev := storedToken(t, e, "dev")
+	require.Equal(t, "DPoP", dev.TokenType)
+	require.NotEmpty(t, dev.DPoPKey)
+	require.Equal(t, dev.DPoPKey, g.DPoPBinding(dev.AccessToken))
+
+	e.ok("exchange", "generic", "--base-url", g.URL, "--dpop", "--code", g.IssueCode(""), "--name", "dp")
+	before := storedToken(t, e, "dp")
+	require.Equal(t, "DPoP", before.TokenType)
+	require.Equal(t, before.DPoPKey, g.DPoPBinding(before.AccessToken))
+	require.NotEqual(t, dev.DPoPKey, before.DPoPKey, "a key per session")
+	e.ok("refresh", "dp")
+	after := storedToken(t, e, "dp")
+	require.NotEqual(t, before.AccessToken, after.AccessToken)
+	require.Equal(t, before.DPoPKey, after.DPoPKey)
+	require.Equal(t, before.DPoPKey, g.DPoPBinding(after.AccessToken), "the refresh's proof was signed with the stored key")
+	st := g.Stats()
+	require.Zero(t, st.DPoPProofsRefused)
+	require.Positive(t, st.DPoPNonceChallenges)
+	out := e.ok("show", "dp").stdout
+	require.Contains(t, out, "dpop key:")
+	require.Contains(t, out, before.DPoPKey)
+
+	// With --issuer: the fake's metadata names its DPoP algorithms; --dpop
+	// is still what turns DPoP on.
+	require.Equal(t, []string{"ES256", "EdDSA", "RS256"}, g.Metadata()["dpop_signing_alg_values_supported"])
+	e.ok("exchange", "generic", "--issuer", g.Issuer(), "--dpop", "--code", g.IssueCode(""), "--name", "iss")
+	viaIssuer := storedToken(t, e, "iss")
+	require.Equal(t, viaIssuer.DPoPKey, g.DPoPBinding(viaIssuer.AccessToken))
+}

@@ -22,6 +22,7 @@ type sessionView struct {
 	AccessToken   string         `json:"access_token"`
 	RefreshToken  string         `json:"refresh_token,omitempty"`
 	IDToken       string         `json:"id_token,omitempty"`
+	DPoPKey       string         `json:"dpop_jkt,omitempty"` // the key's thumbprint; the key is never shown
 	Expiry        *time.Time     `json:"expiry"`
 	NeverExpires  bool           `json:"never_expires"`
 	Valid         bool           `json:"valid"`
@@ -58,6 +59,9 @@ func viewOf(s *client.Session, now time.Time, reveal bool) sessionView {
 		TokenType: s.TokenType, Expiry: timePtr(s.Expiry), NeverExpires: s.NeverExpires(),
 		Valid: s.ValidAt(now, client.DefaultExpiryMargin), RefreshExpiry: timePtr(s.RefreshExpiry),
 		Scopes: s.Scopes, IssuedAt: timePtr(s.IssuedAt), Revealed: reveal,
+	}
+	if s.DPoPKey != nil {
+		v.DPoPKey = s.DPoPKey.Thumbprint()
 	}
 	for k := range s.Extra {
 		if k != metaKey {
@@ -107,6 +111,7 @@ func writeView(w io.Writer, v sessionView) {
 	line("access token", v.AccessToken)
 	line("refresh token", v.RefreshToken)
 	line("id token", v.IDToken)
+	line("dpop key", v.DPoPKey)
 	switch {
 	case v.NeverExpires:
 		line("expiry", "never")

@@ -36,6 +36,9 @@ type sessionMeta struct {
 	RevocationURL string `json:"revocation_url,omitempty"`
 	DeviceAuthURL string `json:"device_auth_url,omitempty"`
 	ClientAuth    string `json:"client_auth,omitempty"`
+	// DPoP: the generic provider's tokens are bound to the session's
+	// DPoP key (--dpop).
+	DPoP bool `json:"dpop,omitempty"`
 }
 
 func (m sessionMeta) extra() map[string]any {
@@ -44,6 +47,9 @@ func (m sessionMeta) extra() map[string]any {
 		if *s != "" {
 			v[k] = *s
 		}
+	}
+	if m.DPoP {
+		v["dpop"] = true
 	}
 	return v
 }
@@ -57,6 +63,7 @@ func metaOf(s *client.Session) (sessionMeta, bool) {
 	for k, p := range meta.optionalFields() {
 		*p = str(k)
 	}
+	meta.DPoP, _ = m["dpop"].(bool)
 	if meta.Provider == "" {
 		meta.Provider = s.Provider
 	}

@@ -55,7 +55,7 @@ const (
 	useStore   flagGroup = 1 << iota // --store
 	useJSON                          // --json
 	useClient                        // --base-url, --client-id, --client-secret-stdin
-	useGeneric                       // --issuer, --token-url, --revocation-url, --device-auth-url
+	useGeneric                       // --issuer, --token-url, --revocation-url, --device-auth-url, --dpop
 
 	// Groups of commands.
 	storeCmd   = useStore | useJSON
