@@ -3,12 +3,16 @@ package client
 import (
 	"html/template"
 	"net/http"
+	"sync"
 )
 
 // loginPageTmpl is the page a loopback login answers the browser with:
 // small, styled inline (no outside requests), every value escaped by
 // html/template.
-var loginPageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+// It is parsed on first use, so that programs linking client but never
+// serving the page (every oauthx command but login) do not pay for it.
+var loginPageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
@@ -25,6 +29,7 @@ code{display:block;margin-top:1rem;padding:.75rem;background:#f6f8fa;border-radi
 {{if .Detail}}<code id="provider-error">{{.Detail}}</code>{{end}}
 </main></body></html>
 `))
+})
 
 // loginPage answers w with the loopback login's end page.
 func loginPage(w http.ResponseWriter, status int, ok bool, title, msg, detail string) {
@@ -33,7 +38,7 @@ func loginPage(w http.ResponseWriter, status int, ok bool, title, msg, detail st
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
-	_ = loginPageTmpl.Execute(w, struct {
+	_ = loginPageTmpl().Execute(w, struct {
 		Title, Message, Detail string
 		OK                     bool
 	}{title, msg, detail, ok})

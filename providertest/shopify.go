@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -307,7 +308,9 @@ func (f *Shopify) Revoked(tok string) bool {
 	return f.revoked[tok]
 }
 
-var fakeShopPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-_]*\.(myshopify\.com|shopify\.com|myshopify\.io|shop\.dev)$`)
+var fakeShopPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9][a-z0-9-_]*\.(myshopify\.com|shopify\.com|myshopify\.io|shop\.dev)$`)
+}) // compiled on first use, not at init
 
 func (f *Shopify) tokenEndpoint(w http.ResponseWriter, r *http.Request, shop string) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
@@ -345,7 +348,7 @@ func (f *Shopify) token(w http.ResponseWriter, r *http.Request, shop string, obj
 		f.fail(w, http.StatusMethodNotAllowed, "invalid_request", "token endpoint takes POST")
 		return
 	}
-	if !fakeShopPattern.MatchString(shop) {
+	if !fakeShopPattern().MatchString(shop) {
 		f.fail(w, http.StatusNotFound, "invalid_request", "no such shop")
 		return
 	}

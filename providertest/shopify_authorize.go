@@ -6,10 +6,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // shopifyScopeList is a comma-separated list of access scopes.
-var shopifyScopeList = regexp.MustCompile(`^[a-z_]+(,[a-z_]+)*$`)
+var shopifyScopeList = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_]+(,[a-z_]+)*$`) }) // compiled on first use, not at init
 
 // routeDoors adds the endpoints of Shopify's other doors to the fake: the
 // authorize page of the code grant.
@@ -26,7 +27,7 @@ func (f *Shopify) routeDoors(mux *http.ServeMux) {
 // that is not absolute, a missing state or scope, or another grant option.
 func (f *Shopify) authorize(w http.ResponseWriter, r *http.Request) {
 	shop := r.PathValue("shop")
-	if !fakeShopPattern.MatchString(shop) {
+	if !fakeShopPattern().MatchString(shop) {
 		http.Error(w, "no such shop", http.StatusNotFound)
 		return
 	}
@@ -45,7 +46,7 @@ func (f *Shopify) authorize(w http.ResponseWriter, r *http.Request) {
 	case q.Get("state") == "":
 		http.Error(w, "state is required", http.StatusBadRequest)
 		return
-	case !shopifyScopeList.MatchString(q.Get("scope")):
+	case !shopifyScopeList().MatchString(q.Get("scope")):
 		http.Error(w, "scope must be a comma-separated list of access scopes", http.StatusBadRequest)
 		return
 	case q.Has("grant_options[]") && (len(q["grant_options[]"]) != 1 || q.Get("grant_options[]") != "per-user"):

@@ -11,6 +11,8 @@
 #   STORM_ARGS='-shapes 8x64 -expiries 8' ./scripts/bench.sh
 #   STORM_ARGS='-waiters redis -waiter-rounds 9' ./scripts/bench.sh
 #   RPS=0 ./scripts/bench.sh                # skip the Shopify middleware req/s run
+#   CLI=0 ./scripts/bench.sh                # skip oauthx token beside the x/oauth2 program
+#   CLI_RUNS=100 ./scripts/bench.sh         # runs of each in the CLI comparison (default 40)
 #
 # Pairs are sub-benchmarks named .../oauthx and .../x-oauth2 of the same
 # benchmark. speedup = x/oauth2 ns/op ÷ oauthx ns/op (above 1: oauthx
@@ -88,4 +90,12 @@ if [ "${RPS:-1}" != 0 ]; then
   # load from a second process (wrk when installed: apt-get install wrk).
   # shellcheck disable=SC2086 # RPS_ARGS is a list of flags
   go run ./bench/shopifyrps ${RPS_ARGS:-}
+fi
+if [ "${CLI:-1}" != 0 ]; then
+  echo
+  # `oauthx token NAME` (default store, no D-Bus session: the remembered file
+  # fallback) beside a minimal x/oauth2 program reading a token file, both
+  # built as `go build` builds them; bench/cli is a module of its own.
+  go build -o "$bin/oauthx" ./cmd/oauthx
+  (cd bench/cli && go build -o "$bin/x-oauth2-baseline" ./baseline && go run . -oauthx "$bin/oauthx" -baseline "$bin/x-oauth2-baseline" -n "${CLI_RUNS:-40}")
 fi

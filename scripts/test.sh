@@ -136,9 +136,9 @@ read -r -a packages <<<"${TEST_PACKAGES:-./...}"
 # --- Static checks --------------------------------------------------------------
 log "go vet"
 go vet "${packages[@]}"
-# The modules of their own (not in ./...): the golang-jwt baseline and the
+# The modules of their own (not in ./...): the golang-jwt and CLI baselines and the
 # real-browser test, whose chromedp stays out of the library's go.mod.
-own_modules=(bench/jwt e2e)
+own_modules=(bench/jwt bench/cli e2e)
 if [ -z "${TEST_PACKAGES:-}" ]; then
   for m in "${own_modules[@]}"; do
     log "go vet ($m)"

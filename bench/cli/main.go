@@ -34,10 +34,11 @@ func main() {
 	}
 }
 
-// sample is one process run: its wall time and peak resident memory.
+// sample is one process run: its wall time, CPU time (user + system)
+// and peak resident memory.
 type sample struct {
-	wall   time.Duration
-	maxRSS int64 // KiB
+	wall, cpu time.Duration
+	maxRSS    int64 // KiB
 }
 
 func run(oauthxBin, baselineBin string, n int) error {
@@ -100,14 +101,18 @@ func run(oauthxBin, baselineBin string, n int) error {
 	wall := func(i int) time.Duration {
 		return time.Duration(median(samples[i], func(s sample) int64 { return int64(s.wall) }))
 	}
-	rss := func(i int) int64 { return median(samples[i], func(s sample) int64 { return s.maxRSS }) }
-	fmt.Printf("CLI (median of %d alternating runs; %s/%s, %d CPUs, load average %s)\n", n, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadavg())
-	fmt.Printf("%-22s %12s %14s\n", "program", "wall time", "max RSS")
-	for i, c := range cmds {
-		fmt.Printf("%-22s %9.2f ms %11d KiB\n", c.name, float64(wall(i).Microseconds())/1000, rss(i))
+	cpu := func(i int) time.Duration {
+		return time.Duration(median(samples[i], func(s sample) int64 { return int64(s.cpu) }))
 	}
-	fmt.Printf("%-22s %11.2fx %13.2fx   (target ≤ 1.3x both)\n", "ratio oauthx/x-oauth2",
-		float64(wall(0))/float64(wall(1)), float64(rss(0))/float64(rss(1)))
+	rss := func(i int) int64 { return median(samples[i], func(s sample) int64 { return s.maxRSS }) }
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Printf("oauthx token NAME beside a minimal x/oauth2 program reading a token file (median of %d alternating runs; %s/%s, %d CPUs, load average %s)\n", n, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), loadavg())
+	fmt.Printf("%-22s %12s %12s %14s\n", "program", "wall time", "CPU time", "max RSS")
+	for i, c := range cmds {
+		fmt.Printf("%-22s %9.2f ms %9.2f ms %10d KiB\n", c.name, ms(wall(i)), ms(cpu(i)), rss(i))
+	}
+	fmt.Printf("%-22s %11.2fx %11.2fx %13.2fx   (target: time and memory ≤ 1.3x)\n", "ratio oauthx/x-oauth2",
+		float64(wall(0))/float64(wall(1)), float64(cpu(0))/float64(cpu(1)), float64(rss(0))/float64(rss(1)))
 	return nil
 }
 
@@ -131,7 +136,8 @@ func once(argv, env []string, want string) (sample, error) {
 	if !ok {
 		return sample{}, fmt.Errorf("no rusage on %s", runtime.GOOS)
 	}
-	return sample{wall: wall, maxRSS: ru.Maxrss}, nil
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return sample{wall: wall, cpu: cpu, maxRSS: ru.Maxrss}, nil
 }
 
 // median is the median of key over s.

@@ -60,14 +60,16 @@ var _ tokenstore.Store = (*Store)(nil)
 // Option configures New.
 type Option func(*Store) error
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+var identRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+}) // compiled on first use, not at init
 
 // WithTable sets the table name (default DefaultTable), optionally
 // schema-qualified ("auth.sessions"). Only letters, digits and
 // underscores are accepted: the name is put into SQL text.
 func WithTable(name string) Option {
 	return func(s *Store) error {
-		if !identRE.MatchString(name) {
+		if !identRE().MatchString(name) {
 			return &client.OptionError{Option: "sqlstore.WithTable", Reason: strconv.Quote(name) + " is not a plain SQL identifier"}
 		}
 		s.table = name
