@@ -1,6 +1,6 @@
 // Command cli measures `oauthx token NAME` beside a minimal
-// golang.org/x/oauth2 program reading a token file (./baseline): wall time
-// and peak memory (max RSS) of each process, medians over -n alternating
+// golang.org/x/oauth2 program reading a token file (./baseline): wall time,
+// CPU time (user + system) and peak memory (max RSS) of each process, medians over -n alternating
 // runs, and their ratios. It is a module of its own so that the
 // comparison program never enters the library's go.mod;
 // ./scripts/bench.sh builds both binaries and runs it.
