@@ -109,23 +109,18 @@ func Covers(t *testing.T, sentinels map[string]error, samples ...error) {
 		}
 	}
 	seen := map[string]bool{}
+	record := func(e error) {
+		rt := reflect.TypeOf(e)
+		for rt.Kind() == reflect.Pointer {
+			rt = rt.Elem()
+		}
+		seen[rt.Name()] = true
+	}
 	for _, s := range samples {
-		walk(s, func(e error) {
-			rt := reflect.TypeOf(e)
-			for rt.Kind() == reflect.Pointer {
-				rt = rt.Elem()
-			}
-			seen[rt.Name()] = true
-		})
+		walk(s, record)
 	}
 	for _, e := range sentinels {
-		walk(e, func(e error) {
-			rt := reflect.TypeOf(e)
-			for rt.Kind() == reflect.Pointer {
-				rt = rt.Elem()
-			}
-			seen[rt.Name()] = true
-		})
+		walk(e, record)
 	}
 	for _, name := range d.Types {
 		if !seen[name] {
