@@ -20,12 +20,14 @@ type genericFlags struct {
 }
 
 // addGenericFlags puts the generic endpoint flags on fs.
-func (g *genericFlags) addGenericFlags(fs *flag.FlagSet, str func(*string) func(string) error) {
+// They are Func flags, like every global flag, so a command's flag set does
+// not reset what was given before the command.
+func (g *genericFlags) addGenericFlags(fs *flag.FlagSet, str func(*string) func(string) error, boolean func(*bool) func(string) error) {
 	fs.Func("issuer", "generic: issuer `URL` whose metadata (RFC 8414, else OpenID Connect discovery) gives every endpoint; saved with the session", str(&g.issuer))
 	fs.Func("token-url", "generic: token endpoint `URL`, when it is not BASE/oauth2/token; saved with the session", str(&g.tokenURL))
 	fs.Func("revocation-url", "generic: RFC 7009 revocation endpoint `URL` that logout calls; saved with the session", str(&g.revocationURL))
 	fs.Func("device-auth-url", "generic: RFC 8628 device authorization endpoint `URL`, for login --device", str(&g.deviceAuthURL))
-	fs.BoolVar(&g.dpop, "dpop", false, "generic: bind the tokens to a DPoP key (RFC 9449) kept with the session; every token request carries a proof; saved with the session")
+	fs.BoolFunc("dpop", "generic: bind the tokens to a DPoP key (RFC 9449) kept with the session; every token request carries a proof; saved with the session", boolean(&g.dpop))
 }
 
 // genericMeta completes m, for the generic provider, with the endpoints

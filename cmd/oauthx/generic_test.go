@@ -194,3 +194,16 @@ func TestGenericDPoP(t *testing.T) {
 	viaIssuer := storedToken(t, e, "iss")
 	require.Equal(t, viaIssuer.DPoPKey, g.DPoPBinding(viaIssuer.AccessToken))
 }
+
+// --dpop is a global flag: given before the command it still binds the
+// tokens to a DPoP key (the command's flag set must not reset it).
+func TestGenericDPoPBeforeCommand(t *testing.T) {
+	t.Parallel()
+	g := newGeneric(t, providertest.WithDPoPNonce())
+	e := newEnv(t).set(envClientSecret, g.ClientSecret).set(envClientID, g.ClientID)
+	e.ok("--dpop", "exchange", "generic", "--base-url", g.URL, "--code", g.IssueCode(""), "--name", "top")
+	tok := storedToken(t, e, "top")
+	require.Equal(t, "DPoP", tok.TokenType)
+	require.NotEmpty(t, tok.DPoPKey)
+	require.Equal(t, tok.DPoPKey, g.DPoPBinding(tok.AccessToken))
+}

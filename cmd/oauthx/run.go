@@ -213,7 +213,7 @@ func (c *cli) globalFlags(fs *flag.FlagSet, groups flagGroup) {
 		fs.BoolFunc("client-secret-stdin", "read the client secret from the first line of standard input (default $"+envClientSecret+")", boolean(&c.secretStdin))
 	}
 	if groups&useGeneric != 0 {
-		c.gen.addGenericFlags(fs, str)
+		c.gen.addGenericFlags(fs, str, boolean)
 	}
 }
 
