@@ -21,10 +21,10 @@ func cmdLogout(c *cli, args []string) error {
 	name, st, s, closeStore, err := c.namedSession(fs, "logout", args)
 	if errors.Is(err, tokenstore.ErrNotFound) {
 		// Forgetting a session that is already gone is not an error.
-		fmt.Fprintf(c.stderr, "no session named %q: nothing to log out\n", name)
 		if c.json {
 			return c.printJSON(map[string]any{"name": name, "deleted": false, "disconnected": false, "revoked": false})
 		}
+		fmt.Fprintf(c.stderr, "no session named %q: nothing to log out\n", name)
 		return nil
 	}
 	if err != nil {
