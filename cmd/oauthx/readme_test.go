@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,4 +86,24 @@ func TestReadmeTriesEveryCommand(t *testing.T) {
 	} {
 		assert.Contains(t, string(out), want)
 	}
+}
+
+// The README's paragraph of global flags names every generic global flag.
+func TestReadmeNamesEveryGenericFlag(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	text := strings.Join(strings.Fields(string(readme)), " ") // lines rewrap
+	_, para, ok := strings.Cut(text, "for the generic provider (")
+	require.True(t, ok, "README has no paragraph of the generic global flags")
+	para, _, ok = strings.Cut(para, "saved with the session.")
+	require.True(t, ok, "the README's paragraph of the generic global flags does not end")
+	fs := flag.NewFlagSet("oauthx", flag.ContinueOnError)
+	(&cli{}).globalFlags(fs, useGeneric)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		assert.Contains(t, para, "`--"+f.Name+"`", "README does not name --%s with the generic global flags", f.Name)
+	})
+	require.Positive(t, n)
 }
