@@ -189,9 +189,10 @@ func (r *Refresher) Store() Store { return r.store }
 // Errors: those of the store (ErrNotFound when nothing is stored); the
 // renewal's, wrapped (client.ErrReauthorize after the dead session was
 // deleted); ErrStillStale when each round found the session replaced by
-// another writer with one that is not fresh either; and *SaveError when a renewal succeeded but its save failed:
-// Renew then returns the new session too (its tokens are live and the
-// only copy), keeps it, and retries the save on the next call.
+// another writer with one that is not fresh either; and *SaveError when
+// a renewal succeeded but its save failed: Renew then returns the new
+// session too (its tokens are live and the only copy), keeps it, and
+// retries the save on the next call.
 func (r *Refresher) Renew(ctx context.Context, id string) (*client.Session, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
