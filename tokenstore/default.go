@@ -63,6 +63,7 @@ func openDefault(ctx context.Context, service, configDir string, notice io.Write
 		}
 	}
 	perr := probe(ctx)
+	probeFailed := perr != nil // only a failed probe is remembered
 	if perr == nil {
 		k, err := NewKeyring(service)
 		if err == nil {
@@ -79,7 +80,7 @@ func openDefault(ctx context.Context, service, configDir string, notice io.Write
 		return nil, errors.Join(errtext.Errorf("tokenstore: no OS keyring: %w", perr), err)
 	}
 	remembered := ""
-	if remember(perr) && writeChoice(choice, dir, perr) == nil {
+	if probeFailed && remember(perr) && writeChoice(choice, dir, perr) == nil {
 		remembered = fmt.Sprintf("; remembered in %s, delete it to try the keyring again", choice)
 	}
 	fmt.Fprintf(notice, "oauthx: no OS keyring (%s); storing sessions in %s%s\n", oneLine(perr.Error()), dir, remembered)
@@ -106,28 +107,14 @@ func rememberedFiles(path string) bool {
 	return strings.TrimSpace(line) == choiceFiles
 }
 
-// writeChoice writes the choice file atomically (a temporary file
-// renamed over it), readable by the user only.
+// writeChoice writes the choice file as the file store writes a session
+// (writeFileAtomic: a synced temporary file renamed over it, mode 0600).
 func writeChoice(path, dir string, perr error) error {
 	body := choiceFiles + "\n" +
 		"# Written by oauthx (tokenstore.OpenDefault) when no OS keyring answered: " + oneLine(perr.Error()) + "\n" +
 		"# Sessions are stored in " + dir + ".\n" +
 		"# Delete this file to make the next run try the OS keyring again.\n"
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+DefaultChoiceFile+"-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.WriteString(body)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return werr
+	return writeFileAtomic(path, []byte(body))
 }
 
 func oneLine(s string) string {

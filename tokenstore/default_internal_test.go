@@ -105,3 +105,16 @@ func TestOpenDefaultRemembersFallback(t *testing.T) {
 	require.IsType(t, &Keyring{}, st)
 	require.Equal(t, 3, probes)
 }
+
+// A keyring that answered but could not be opened (a bad service name)
+// falls back for this call only: nothing is remembered.
+func TestOpenDefaultDoesNotRememberABadService(t *testing.T) {
+	t.Parallel()
+	cfg := t.TempDir()
+	keyringUp := func(context.Context) error { return nil }
+	st, err := openDefault(context.Background(), "bad\x00service", cfg, nil, keyringUp)
+	require.NoError(t, err)
+	require.IsType(t, &File{}, st)
+	_, err = os.Stat(filepath.Join(cfg, "oauthx", DefaultChoiceFile))
+	require.ErrorIs(t, err, os.ErrNotExist, "a probe that succeeded is never remembered as no keyring")
+}
