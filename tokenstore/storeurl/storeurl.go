@@ -408,40 +408,30 @@ func noClose(st tokenstore.Store) tokenstore.Store {
 	return otherStore{st}
 }
 
-// scrub removes the URL's password from a driver's message.
+// scrub removes the URL's password from a driver's message, in every
+// encoding client.Scrub knows.
 func scrub(msg string, u *url.URL) string {
 	if u == nil || u.User == nil {
 		return msg
 	}
-	if p, ok := u.User.Password(); ok && p != "" {
-		msg = strings.ReplaceAll(msg, p, "xxxxx")
-		if e := url.QueryEscape(p); e != p {
-			msg = strings.ReplaceAll(msg, e, "xxxxx")
-		}
-		if e := url.PathEscape(p); e != p {
-			msg = strings.ReplaceAll(msg, e, "xxxxx")
-		}
-	}
-	return msg
+	p, _ := u.User.Password()
+	return client.Scrub(msg, p)
 }
 
-// scrubbedError keeps an error for errors.Is/As (net.Error, a deadline)
-// while its text is scrubbed of the store password.
-type scrubbedError struct {
-	msg string
-	err error
-}
+// scrubbedError is a driver's error whose text held the store password:
+// it keeps only the scrubbed text. It does not unwrap, because the
+// original error's text would give the password back.
+type scrubbedError struct{ msg string }
 
 // Error returns the scrubbed message.
 func (e *scrubbedError) Error() string { return e.msg }
 
-// Unwrap returns the original error, whose message is not scrubbed.
-func (e *scrubbedError) Unwrap() error { return e.err }
-
+// scrubErr returns err as it is when its text holds no password, else a
+// *scrubbedError with the password removed.
 func scrubErr(err error, u *url.URL) error {
 	msg := scrub(err.Error(), u)
 	if msg == err.Error() {
 		return err
 	}
-	return &scrubbedError{msg: msg, err: err}
+	return &scrubbedError{msg: msg}
 }
