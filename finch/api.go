@@ -134,8 +134,9 @@ func (c *Client) Disconnect(ctx context.Context, s *client.Session) error {
 // (POST {base}/disconnect-entity {"entity_ids": ids}, the token as
 // Bearer); the connection and its other entities stay. ids must be
 // non-empty, each non-empty and listed once (else a *ParamError, nothing
-// sent). An answer whose status is other than "success" is
-// client.ErrBadResponse. Introspect then lists them as disconnected.
+// sent). An answer with a status other than "success" is
+// client.ErrBadResponse; an answer without a status ({}) is success.
+// Introspect then lists them as disconnected.
 func (c *Client) DisconnectEntities(ctx context.Context, s *client.Session, ids []string) error {
 	if len(ids) == 0 {
 		return paramErr("entity_ids", "at least one entity id is required")

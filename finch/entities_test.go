@@ -56,6 +56,15 @@ func TestDisconnectEntitiesRefusals(t *testing.T) {
 	assert.Empty(t, cp.method, "nothing sent for bad ids")
 	cp.mu.Unlock()
 	assert.ErrorIs(t, c.DisconnectEntities(context.Background(), s, []string{"a"}), client.ErrBadResponse)
+	for reply, ok := range map[string]bool{`{}`: true, `{"status":""}`: true, `{"status":"pending"}`: false} {
+		cs := captureClient(t, &capture{reply: reply})
+		err := cs.DisconnectEntities(context.Background(), s, []string{"a"})
+		if ok {
+			assert.NoError(t, err, reply)
+		} else {
+			assert.ErrorIs(t, err, client.ErrBadResponse, reply)
+		}
+	}
 
 	fake, fc := setup(t)
 	fs, err := fc.ExchangeCode(context.Background(), fake.IssueCode(redirect))

@@ -250,7 +250,7 @@ func (h *connectHandlers) connect(w http.ResponseWriter, r *http.Request) {
 // request itself when it returns a nil session.
 func (h *connectHandlers) reauthenticate(w http.ResponseWriter, r *http.Request, req ConnectRequest) *ConnectSession {
 	id := req.Reauthenticate
-	if strings.TrimSpace(id) == "" || hasControl(id) || len(id) > tokenstore.MaxIDLength-len(Name)-1 {
+	if strings.TrimSpace(id) == "" || tokenstore.CheckID(SessionID(id)) != nil {
 		h.fail(w, r, http.StatusBadRequest, "invalid connection request", paramErr("connection_id", "malformed"))
 		return nil
 	}
