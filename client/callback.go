@@ -395,27 +395,16 @@ func safeCode(s string) string {
 	return b.String()
 }
 
-// maxDescription bounds a provider's error_description kept in a
-// CallbackError.
-const maxDescription = 300
-
 // safeDescription keeps a provider's error_description readable: control
-// characters dropped, at most maxDescription runes.
+// characters dropped, clipped as every provider description is
+// (maxDescriptionLen).
 func safeDescription(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, c := range s {
-		if n >= maxDescription {
-			b.WriteString("…")
-			break
-		}
+	return Clip(strings.Map(func(c rune) rune {
 		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
-			continue
+			return -1
 		}
-		b.WriteRune(c)
-		n++
-	}
-	return b.String()
+		return c
+	}, s), maxDescriptionLen)
 }
 
 // isLocalPath reports whether p is a path on this site: "/x", not
