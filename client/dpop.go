@@ -8,7 +8,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -153,8 +152,7 @@ func (k DPoPKey) proof(method string, u *url.URL, nonce, accessToken string, now
 	}
 	c := dpopClaims{JTI: GenerateVerifier(), HTM: method, HTU: dpopTarget(u), IAT: now.Unix(), Nonce: nonce}
 	if accessToken != "" {
-		sum := sha256.Sum256([]byte(accessToken))
-		c.ATH = base64.RawURLEncoding.EncodeToString(sum[:])
+		c.ATH = bindingOf(accessToken)
 	}
 	tok, err := jwt.Signed(k.k.signer).Claims(c).Serialize()
 	if err != nil {
@@ -292,10 +290,11 @@ func (n *dpopNonces) update(u *url.URL, h http.Header) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.m == nil || len(n.m) >= maxDPoPNonces {
-		n.m = make(map[string]string)
+	o := nonceOrigin(u)
+	if _, known := n.m[o]; n.m == nil || (!known && len(n.m) >= maxDPoPNonces) {
+		n.m = make(map[string]string) // bounded: a new server past the limit starts over
 	}
-	n.m[nonceOrigin(u)] = v
+	n.m[o] = v
 }
 
 // dpopSigner signs the proofs of one request, its retries included (a
@@ -303,7 +302,6 @@ func (n *dpopNonces) update(u *url.URL, h http.Header) {
 // saw).
 type dpopSigner struct {
 	key    *DPoPKey
-	token  string // the access token, for ath ("" at the token endpoint)
 	nonces *dpopNonces
 	now    func() time.Time
 	proofs []string
@@ -313,7 +311,7 @@ type dpopSignerKey struct{}
 
 // sign sets req's DPoP header to a fresh proof.
 func (d *dpopSigner) sign(req *http.Request) error {
-	proof, err := d.key.proof(req.Method, req.URL, d.nonces.get(req.URL), d.token, d.now())
+	proof, err := d.key.proof(req.Method, req.URL, d.nonces.get(req.URL), "", d.now()) // no ath at the token endpoint
 	if err != nil {
 		return err
 	}
