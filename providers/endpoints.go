@@ -58,12 +58,14 @@ func (p *Provider) NewEndpointRequest(ctx context.Context, e client.Endpoint, r 
 		v[k] = append([]string(nil), vals...)
 	}
 	p.clientAuthParams(r, func(k, val string) { v.Set(k, val) })
-	_, assertion, err := p.tokenEndpoint(r) // the assertion's audience is the token endpoint
-	if err != nil {
-		return nil, err
-	}
-	for k, vals := range assertion {
-		v[k] = vals
+	if p.spec.ClientAuth == AuthPrivateKeyJWT || p.spec.ClientAuth == AuthClientSecretJWT {
+		_, assertion, err := p.tokenEndpoint(r) // the assertion's audience is the token endpoint
+		if err != nil {
+			return nil, err
+		}
+		for k, vals := range assertion {
+			v[k] = vals
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(v.Encode()))
 	if err != nil {
