@@ -11,7 +11,9 @@ import (
 // nonce never wipes the others'.
 func TestDPoPNoncesBounded(t *testing.T) {
 	var n dpopNonces
-	server := func(i int) *url.URL { return &url.URL{Scheme: "https", Host: fmt.Sprintf("s%d.example", i), Path: "/token"} }
+	server := func(i int) *url.URL {
+		return &url.URL{Scheme: "https", Host: fmt.Sprintf("s%d.example", i), Path: "/token"}
+	}
 	nonce := func(v string) http.Header { return http.Header{"Dpop-Nonce": {v}} }
 	for i := range maxDPoPNonces {
 		n.update(server(i), nonce(fmt.Sprint("n", i)))
