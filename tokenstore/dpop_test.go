@@ -105,4 +105,31 @@ func TestDPoPTransportBearerAndRefusals(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
 	_, err = hc.Get("http://example.com/userinfo")
 	require.ErrorIs(t, err, client.ErrInvalidRequest)
+
+	// A source with no access token, and a DPoP token without its key:
+	// refused before anything is sent.
+	for want, s := range map[error]*client.Session{
+		client.ErrReauthorize:    {},
+		client.ErrInvalidRequest: {ID: "s1", AccessToken: "at-x", TokenType: client.TokenTypeDPoP},
+	} {
+		sent := 0
+		base := countingTransport{n: &sent}
+		_, err := (&http.Client{Transport: &client.DPoPTransport{Source: fixedSource{s}, Base: base}}).Get(f.g.URL + "/userinfo")
+		require.ErrorIs(t, err, want)
+		require.NotContains(t, err.Error(), "at-x")
+		require.Zero(t, sent, "nothing sent")
+	}
 }
+
+// fixedSource hands out one session.
+type fixedSource struct{ s *client.Session }
+
+// countingTransport counts the requests it is given and sends them.
+type countingTransport struct{ n *int }
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	*c.n++
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (f fixedSource) Session(context.Context) (*client.Session, error) { return f.s, nil }
