@@ -172,6 +172,9 @@ func Discover(ctx context.Context, issuer string, opts ...DiscoverOption) (clien
 		}
 	}
 	if authErr != nil && spec.ClientAuth == discovered {
+		if spec.Err != nil {
+			return nil, spec.Err // an option meant to choose one, with a bad value
+		}
 		return nil, authErr // no option chose a method either
 	}
 	p, err := New(spec)

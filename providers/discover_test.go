@@ -3,6 +3,9 @@ package providers_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -215,4 +218,28 @@ func TestDiscoverTransportErrors(t *testing.T) {
 		var ue *url.Error
 		assert.False(t, errors.As(err, &ue), "not net/http's *url.Error, whose text repeats the URL")
 	})
+}
+
+// A server that takes only private_key_jwt: WithPrivateKeyJWT through
+// WithSpecOptions chooses it; given a bad key, Discover reports that
+// option's error, not "pass WithPrivateKeyJWT".
+func TestDiscoverPrivateKeyJWTOnly(t *testing.T) {
+	t.Parallel()
+	fake := providertest.NewGeneric(providertest.WithMetadataEdit(func(d map[string]any) {
+		d["token_endpoint_auth_methods_supported"] = []string{"private_key_jwt"}
+	}))
+	t.Cleanup(fake.Close)
+	_, err := providers.Discover(context.Background(), fake.Issuer())
+	require.Error(t, err, "no method this client can use")
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	p, err := providers.Discover(context.Background(), fake.Issuer(), providers.WithSpecOptions(providers.WithPrivateKeyJWT(key, "k1")))
+	require.NoError(t, err)
+	require.NotNil(t, p)
+
+	_, err = providers.Discover(context.Background(), fake.Issuer(), providers.WithSpecOptions(providers.WithPrivateKeyJWT("not a key", "k1")))
+	var oe *client.OptionError
+	require.ErrorAs(t, err, &oe)
+	require.Equal(t, "providers.WithPrivateKeyJWT", oe.Option)
 }
